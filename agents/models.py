@@ -1,0 +1,206 @@
+"""Durable state of an agent: what was asked, what was planned, what was written, what was said."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class AgentStatus(models.TextChoices):
+    CREATED = "created"
+    PLANNING = "planning"
+    GENERATING = "generating"
+    DEPLOYING = "deploying"
+    COMPLETE = "complete"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
+# A run should be working on an agent in these states; an expired lease here means a crashed run.
+ACTIVE_STATUSES = (AgentStatus.PLANNING, AgentStatus.GENERATING, AgentStatus.DEPLOYING)
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private"
+    UNLISTED = "unlisted"
+
+
+class Agent(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agents")
+    title = models.CharField(max_length=200, blank=True)
+    query = models.TextField()
+    status = models.CharField(max_length=16, choices=AgentStatus.choices, default=AgentStatus.CREATED)
+    blueprint = models.JSONField(null=True, blank=True)
+    template_name = models.CharField(max_length=64, blank=True)
+    current_phase_index = models.IntegerField(default=0)
+    # Phases allowed in total: the blueprint's budget plus more for each user request.
+    phase_budget = models.IntegerField(default=0)
+    last_seq = models.BigIntegerField(default=0)
+    # Single writer: the run holding an unexpired lease is the only one working on the agent.
+    lease_owner = models.CharField(max_length=64, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    stop_requested = models.BooleanField(default=False)
+    # Set when the user wants generation; cleared by stop. The sweep only resumes wanted runs.
+    generation_requested = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PRIVATE)
+    model_provider = models.CharField(max_length=32, blank=True)
+    model_name = models.CharField(max_length=200, blank=True)
+    tokens_in = models.BigIntegerField(default=0)
+    tokens_out = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["status", "lease_expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.query[:60]
+
+    @property
+    def group_name(self) -> str:
+        from agents.events import group_name
+
+        return group_name(self.id)
+
+
+class PhaseStatus(models.TextChoices):
+    PLANNED = "planned"
+    IMPLEMENTING = "implementing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Phase(models.Model):
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="phases")
+    index = models.IntegerField()
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    # [{"path": …, "purpose": …}] as planned.
+    files = models.JSONField(default=list)
+    # User requests this phase implements.
+    requests = models.JSONField(default=list, blank=True)
+    last_phase = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=PhaseStatus.choices, default=PhaseStatus.PLANNED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [models.UniqueConstraint(fields=["agent", "index"], name="unique_phase_index")]
+
+    def __str__(self) -> str:
+        return f"{self.index}: {self.name}"
+
+
+class File(models.Model):
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(max_length=255)
+    purpose = models.CharField(max_length=500, blank=True)
+    content = models.TextField(blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    phase = models.ForeignKey(Phase, null=True, blank=True, on_delete=models.SET_NULL, related_name="written")
+    # False while the file streams in: content is then a partial flush, regenerated on resume.
+    complete = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [models.UniqueConstraint(fields=["agent", "path"], name="unique_file_path")]
+
+    def __str__(self) -> str:
+        return self.path
+
+    @staticmethod
+    def digest(content: str) -> str:
+        return hashlib.sha256(content.encode()).hexdigest()
+
+
+class FileVersion(models.Model):
+    """A file's content before a phase changed it, so a phase can be diffed and undone."""
+
+    file = models.ForeignKey(File, on_delete=models.CASCADE, related_name="versions")
+    phase = models.ForeignKey(Phase, null=True, blank=True, on_delete=models.SET_NULL)
+    content = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class MessageRole(models.TextChoices):
+    USER = "user"
+    ASSISTANT = "assistant"
+
+
+class Message(models.Model):
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField(max_length=16, choices=MessageRole.choices)
+    text = models.TextField()
+    image_ids = models.JSONField(default=list, blank=True)
+    # A user request waiting for a phase to implement it.
+    pending = models.BooleanField(default=False)
+    # Hidden by "clear conversation"; kept so phases keep their history.
+    cleared = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Event(models.Model):
+    """A durable event, persisted before it is broadcast; replayed by seq on reconnect."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="events")
+    seq = models.BigIntegerField()
+    type = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [models.UniqueConstraint(fields=["agent", "seq"], name="unique_event_seq")]
+
+
+def image_upload_to(instance: Image, filename: str) -> str:
+    return f"images/{instance.owner_id}/{uuid.uuid4().hex}.{instance.extension}"
+
+
+class Image(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images")
+    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.CASCADE, related_name="images")
+    file = models.ImageField(upload_to=image_upload_to, width_field="width", height_field="height")
+    mime_type = models.CharField(max_length=32)
+    width = models.IntegerField(default=0)
+    height = models.IntegerField(default=0)
+    bytes = models.IntegerField(default=0)
+    original_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    @property
+    def extension(self) -> str:
+        return {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}[self.mime_type]
+
+
+class UsageRecord(models.Model):
+    """Tokens one model call used, for per-agent and per-user totals."""
+
+    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="usage")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="usage")
+    action = models.CharField(max_length=32)
+    provider = models.CharField(max_length=32)
+    model = models.CharField(max_length=200)
+    tokens_in = models.IntegerField(default=0)
+    tokens_out = models.IntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)

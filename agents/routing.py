@@ -1,0 +1,2 @@
+urlpatterns: list = []
+websocket_urlpatterns: list = []

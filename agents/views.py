@@ -1,0 +1,9 @@
+"""Server-rendered pages."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+@login_required
+def home(request):
+    return render(request, "agents/home.html")

@@ -1,0 +1,297 @@
+"""Atelier settings: one module, every value read from the environment once.
+
+Nothing set gives the embedded default (SQLite, in-memory channel layer, local-memory cache, agent runs
+on an in-process thread pool, the offline model). `DATABASE_URL` and `REDIS_URL` scale it out.
+Every variable is documented in README.md and docs/deploy.md.
+"""
+
+import base64
+import hashlib
+import sys
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=True)
+TESTING = "pytest" in sys.modules or env.bool("ATELIER_TESTING", default=False)
+
+_DEV_SECRET_KEY = "django-insecure-atelier-development-key-do-not-use-in-production"
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
+    SECRET_KEY = _DEV_SECRET_KEY
+
+# Where runtime data lives (SQLite file, uploads, published previews): never inside the code tree's
+# packages, and ignored by git.
+DATA_DIR = Path(env.str("ATELIER_DATA_DIR", default=str(BASE_DIR / "var")))
+
+PREVIEW_DOMAIN = env.str("ATELIER_PREVIEW_DOMAIN", default="preview.localhost").strip(".").lower()
+PREVIEW_SCHEME = env.str("ATELIER_PREVIEW_SCHEME", default="http" if DEBUG else "https")
+# Port to put in preview URLs; empty means "the port of the request that asked for the deployment".
+PREVIEW_PORT = env.str("ATELIER_PREVIEW_PORT", default="")
+PREVIEW_ROOT = Path(env.str("ATELIER_PREVIEW_ROOT", default=str(DATA_DIR / "previews")))
+PREVIEW_TTL_DAYS = env.int("ATELIER_PREVIEW_TTL_DAYS", default=7)
+AUTO_DEPLOY_PREVIEW = env.bool("ATELIER_AUTO_DEPLOY_PREVIEW", default=True)
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+if TESTING:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+# Preview hosts (<deployment-id>.<PREVIEW_DOMAIN>) are served by previews.middleware.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, f".{PREVIEW_DOMAIN}"]
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "channels",
+    "accounts",
+    "modelconfig",
+    # agents before django_tasks_db: its db_worker command adds the lease sweep.
+    "agents",
+    "previews",
+    "django_tasks",
+    "django_tasks_db",
+]
+
+MIDDLEWARE = [
+    # First: requests for preview hosts never reach sessions, CSRF, auth or any Django URL.
+    "previews.middleware.PreviewOriginMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.errors.JsonErrorMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Agent runs write from worker threads while requests read: WAL and IMMEDIATE transactions keep
+    # SQLite from failing with "database is locked" under that concurrency.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if TESTING:
+        # Persistent connections from runner threads would keep the test database busy at teardown.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                # A slow socket may fall behind by this many frames before the layer drops for it;
+                # replay by seq covers what is dropped.
+                "capacity": env.int("ATELIER_CHANNEL_CAPACITY", default=1000),
+                "expiry": 60,
+                # Longer than daphne's --websocket_timeout (default 86400 s).
+                "group_expiry": 86400 * 2,
+            },
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "atelier",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# django-ratelimit needs a cache shared by all processes; the local-memory cache is only right for
+# the single-process embedded default and tests.
+if not REDIS_URL:
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+RATELIMIT_VIEW = "config.errors.ratelimited"
+
+TASKS_BACKEND = env.str("ATELIER_TASKS_BACKEND", default="thread")
+if TASKS_BACKEND == "thread":
+    TASKS = {
+        "default": {
+            "BACKEND": "agents.taskbackend.ThreadPoolBackend",
+            "OPTIONS": {"max_workers": env.int("ATELIER_RUNNER_THREADS", default=4)},
+        }
+    }
+elif TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    raise ImproperlyConfigured("ATELIER_TASKS_BACKEND must be 'thread', 'database' or 'immediate'.")
+
+# Single writer per agent: a run holds a lease on the agent row, renewed while it works.
+AGENT_LEASE_SECONDS = env.int("ATELIER_LEASE_SECONDS", default=30)
+AGENT_SWEEP_INTERVAL = env.float("ATELIER_SWEEP_INTERVAL", default=10.0)
+AGENT_MAX_PHASES = env.int("ATELIER_MAX_PHASES", default=10)
+AGENT_PHASES_PER_REQUEST = env.int("ATELIER_PHASES_PER_REQUEST", default=3)
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+OPEN_SIGNUP = env.bool("ATELIER_OPEN_SIGNUP", default=True)
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# Uploads: images are at most 10 MiB each, two per request.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: its WWW-Authenticate header makes "not signed in" a 401, not a 403.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "config.renderers.EnvelopeJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "config.errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.EnvelopePagination",
+    "PAGE_SIZE": 20,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Atelier API",
+    "DESCRIPTION": "Describe an app; Atelier plans it, writes it file by file and deploys a live preview.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Rate limits (django-ratelimit rate strings).
+CODEGEN_RATE = env.str("ATELIER_CODEGEN_RATE", default="20/d")
+LLM_RATE = env.str("ATELIER_LLM_RATE", default="200/d")
+TOKEN_RATE = env.str("ATELIER_TOKEN_RATE", default="10/m")
+SIGNUP_RATE = env.str("ATELIER_SIGNUP_RATE", default="20/h")
+DEPLOY_RATE = env.str("ATELIER_DEPLOY_RATE", default="60/h")
+WS_TICKET_SECONDS = 60
+
+# Models and providers. A user's own keys win over these server-wide defaults.
+OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
+ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
+ATELIER_OPENAI_MODEL = env.str("ATELIER_OPENAI_MODEL", default="gpt-4.1-mini")
+ATELIER_ANTHROPIC_MODEL = env.str("ATELIER_ANTHROPIC_MODEL", default="claude-sonnet-4-5")
+OFFLINE_CHUNK_DELAY = env.float("ATELIER_OFFLINE_CHUNK_DELAY", default=0.0 if TESTING else 0.004)
+LLM_TIMEOUT = env.float("ATELIER_LLM_TIMEOUT", default=120.0)
+LLM_MAX_RETRIES = env.int("ATELIER_LLM_MAX_RETRIES", default=2)
+ALLOW_PRIVATE_PROVIDER_URLS = env.bool("ATELIER_ALLOW_PRIVATE_PROVIDER_URLS", default=DEBUG)
+_fernet_key = env.str("ATELIER_FERNET_KEY", default="")
+if not _fernet_key:
+    # Derived so the embedded default needs no setup; production should set its own (see check).
+    _fernet_key = base64.urlsafe_b64encode(hashlib.sha256(f"atelier-fernet:{SECRET_KEY}".encode()).digest()).decode()
+    FERNET_KEY_DERIVED = True
+else:
+    FERNET_KEY_DERIVED = False
+FERNET_KEY = _fernet_key
+
+# Production safety: on by default whenever DEBUG is off (Atelier is then expected behind TLS).
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+# Host-only cookies: a preview origin (a subdomain) never sees the session or CSRF token.
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # The SDKs log request options (headers included) at DEBUG: keep them quieter than that.
+        "openai": {"level": "INFO"},
+        "anthropic": {"level": "INFO"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+    },
+}

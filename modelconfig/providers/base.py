@@ -1,0 +1,139 @@
+"""The one streaming interface every model provider offers.
+
+Pure Python (no Django imports) so the providers can be exercised without a database. A client is bound
+to one action and one resolved model configuration; `stream()` yields text deltas and fills `usage`.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    """An image passed to the model (already validated and re-encoded by the caller)."""
+
+    mime_type: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Role
+    content: str
+    images: tuple[ImageInput, ...] = ()
+
+
+@dataclass
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """A fully resolved configuration for one call: which provider, which model, how."""
+
+    provider: str  # "offline" | "openai" | "anthropic"
+    model: str
+    temperature: float = 0.2
+    max_tokens: int = 8192
+    reasoning_effort: str | None = None
+    fallback_model: str | None = None
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    timeout: float = 60.0
+    max_retries: int = 2
+    # Offline model only: seconds to sleep between streamed chunks, to make streaming visible.
+    chunk_delay: float = 0.0
+
+
+class ProviderError(Exception):
+    """A provider refused or failed. `message` is safe to show to the user (never holds a secret)."""
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.retryable = retryable
+
+
+class GenerationCancelled(Exception):
+    """The caller cancelled the stream (stop) while it was in flight."""
+
+
+class CancelToken:
+    """Set from another thread to stop a stream in flight.
+
+    Clients check `is_set()` between deltas and register `on_cancel` callbacks (e.g. closing the HTTP
+    response) so a stalled read is interrupted too.
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._callbacks: list[Callable[[], None]] = []
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def set(self) -> None:
+        with self._lock:
+            if self._event.is_set():
+                return
+            self._event.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - closing a response may race with its own end
+                pass
+
+    def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Run `callback` when cancelled (at once if already). Returns a function that unregisters it."""
+        with self._lock:
+            if not self._event.is_set():
+                self._callbacks.append(callback)
+                return lambda: self._remove(callback)
+        callback()
+        return lambda: None
+
+    def _remove(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+
+    def wait(self, timeout: float) -> bool:
+        return self._event.wait(timeout)
+
+
+class ChatClient(ABC):
+    """A streaming chat client bound to one action and one model configuration."""
+
+    def __init__(self, *, action: str, settings: ModelSettings):
+        self.action = action
+        self.settings = settings
+        self.usage = Usage()
+
+    @property
+    def provider(self) -> str:
+        return self.settings.provider
+
+    @property
+    def model(self) -> str:
+        return self.settings.model
+
+    @abstractmethod
+    def stream(
+        self, messages: Sequence[ChatMessage], *, cancel: CancelToken | None = None
+    ) -> Iterator[str]:
+        """Yield text deltas. Fills `self.usage`. Raises ProviderError or GenerationCancelled."""
+
+    def complete(self, messages: Sequence[ChatMessage], *, cancel: CancelToken | None = None) -> str:
+        return "".join(self.stream(messages, cancel=cancel))

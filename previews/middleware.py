@@ -1,0 +1,9 @@
+"""Placeholder until the preview-origin middleware lands: passes every request through."""
+
+
+class PreviewOriginMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)

@@ -1,0 +1,90 @@
+"""Shared fixtures: users and clients, service markers, a fresh channel layer and cache per test."""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+SERVICE_URLS = {
+    "redis": os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15"),
+    "postgres": os.environ.get("POSTGRES_TEST_URL", "postgres://postgres@127.0.0.1:5432/test"),
+}
+
+
+def _reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _service_missing(marker: str) -> str | None:
+    if marker in SERVICE_URLS:
+        url = SERVICE_URLS[marker]
+        return None if _reachable(url) else f"{marker} is not answering at {url}"
+    if marker == "browser":
+        if not os.path.exists("/usr/bin/chromium"):
+            return "Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
+        try:
+            import playwright  # noqa: F401
+        except ImportError:
+            return "playwright is not installed"
+    return None
+
+
+def pytest_runtest_setup(item):
+    """Tests needing a service skip without it on a laptop, and fail without it in CI."""
+    for marker in ("redis", "postgres", "browser"):
+        if item.get_closest_marker(marker) is None:
+            continue
+        reason = _service_missing(marker)
+        if reason:
+            if IN_CI:
+                pytest.fail(f"CI=true and {reason}", pytrace=False)
+            pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_layer_and_cache(settings):
+    # A layer bound to a previous test's (closed) loop fails with "attached to a different loop".
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    counter = iter(range(1, 10_000))
+
+    def make(username: str | None = None, password: str = "a-Strong-passw0rd"):
+        user = django_user_model.objects.create_user(
+            username=username or f"user{next(counter)}", password=password
+        )
+        user.raw_password = password
+        return user
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("ada")
+
+
+@pytest.fixture
+def api_client(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
