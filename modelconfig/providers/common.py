@@ -1,0 +1,290 @@
+"""What the SDK-backed providers share: fallback, cancellation, and user-safe errors.
+
+Pure Python (no Django imports). Retries with exponential back-off on 429/5xx/connection errors are the
+SDKs' own (`max_retries`, honouring `retry-after`); this module adds what they lack:
+- fallback to `settings.fallback_model` when the primary model fails before any text was streamed;
+- cancellation that is honoured at once: the SDK call runs in a worker thread, because a blocked SDK call
+  (connecting, sleeping between retries, reading a stalled stream) cannot be interrupted from the caller's
+  thread, and closing an httpx response from another thread does not wake a blocked read;
+- errors as `ProviderError`, with secrets scrubbed from every message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import re
+import socket
+import threading
+from abc import abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import httpx2
+
+from .base import (
+    CancelToken,
+    ChatClient,
+    ChatMessage,
+    GenerationCancelled,
+    ModelSettings,
+    ProviderError,
+    Usage,
+)
+
+logger = logging.getLogger(__name__)
+
+# Statuses the SDKs retry by themselves; a ProviderError carrying one is worth trying again later.
+RETRYABLE_STATUSES = frozenset({408, 409, 429})
+# The fallback model runs on the same account: a refused key or permission will be refused again.
+NO_FALLBACK_STATUSES = frozenset({401, 403})
+DETAIL_LIMIT = 300
+DUMMY_API_KEY = "not-needed"
+
+_SECRET_PATTERNS = (
+    re.compile(r"\bsk-[A-Za-z0-9_\-*.]{3,}"),
+    re.compile(r"(?i)\bbearer\s+[^\s,;\"']+"),
+    re.compile(r"(?i)(x-api-key|api[_-]?key|authorization)([\"']?\s*[:=]\s*[\"']?)[^\s,;\"'}]+"),
+)
+
+
+def scrub_secrets(text: str, *secrets: str | None) -> str:
+    """Remove API keys (the ones we know, and anything shaped like one) from text meant for users or logs."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[redacted]")
+    text = _SECRET_PATTERNS[0].sub("sk-[redacted]", text)
+    text = _SECRET_PATTERNS[1].sub("Bearer [redacted]", text)
+    return _SECRET_PATTERNS[2].sub(r"\1\2[redacted]", text)
+
+
+def error_detail(body: object, fallback: str) -> str:
+    """The provider's own error message from an error body, whatever the server's dialect."""
+    detail: object = body
+    if isinstance(detail, dict) and isinstance(detail.get("error"), dict | str):
+        detail = detail["error"]  # Anthropic's full body, or Ollama's {"error": "..."}
+    if isinstance(detail, dict):
+        detail = detail.get("message") or fallback
+    if not isinstance(detail, str) or not detail.strip():
+        detail = fallback
+    detail = " ".join(detail.split())
+    return detail if len(detail) <= DETAIL_LIMIT else detail[: DETAIL_LIMIT - 1] + "…"
+
+
+def is_retryable_status(status: int | None) -> bool:
+    return status is not None and (status in RETRYABLE_STATUSES or status >= 500)
+
+
+class ConnectionBreaker:
+    """Interrupts one SDK client's HTTP traffic from another thread; installed as an httpx request hook.
+
+    Why: a thread blocked in the SDK (waiting for headers, reading a stalled stream) is only woken by
+    shutting its socket down; `response.close()` or `client.close()` merely close the descriptor, which
+    leaves a concurrent read waiting until its timeout (and races with descriptor reuse). The hook tags each
+    request with an httpcore `trace` callback that records every socket the client opens, and refuses any
+    request (such as the SDK's next retry) once broken.
+    """
+
+    def __init__(self) -> None:
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._broken = False
+
+    def on_request(self, request: httpx2.Request) -> None:
+        if self._broken:
+            raise GenerationCancelled()
+        request.extensions["trace"] = self._trace
+
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        if event not in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            return
+        stream = info.get("return_value")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if not isinstance(sock, socket.socket):
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            broken = self._broken
+        if broken:
+            _shutdown(sock)
+
+    def __call__(self) -> None:
+        with self._lock:
+            self._broken = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        # The base method, so a TLS socket keeps its SSL object for the reader that is about to fail.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed: nothing left to interrupt
+
+
+_ITEM, _END, _ERROR, _CANCEL = "item", "end", "error", "cancel"
+
+
+class SDKChatClient(ChatClient):
+    """A ChatClient over an official SDK: subclasses build the SDK client and read its stream.
+
+    `model_used` tells which model actually answered (the primary, or the fallback).
+    """
+
+    provider_label = "Provider"
+
+    def __init__(self, *, action: str, settings: ModelSettings):
+        super().__init__(action=action, settings=settings)
+        self.model_used: str | None = None
+
+    # -- what a provider supplies -----------------------------------------------------------------
+
+    @abstractmethod
+    def _make_sdk(self, *, on_request: Callable[[httpx2.Request], None]) -> Any:
+        """A fresh SDK client from `self.settings` whose httpx client runs `on_request` as a request hook."""
+
+    @abstractmethod
+    def _deltas(self, sdk: Any, messages: Sequence[ChatMessage], *, model: str) -> Iterator[str]:
+        """Yield text deltas for one model and fill `self.usage`."""
+
+    @abstractmethod
+    def _translate(self, error: Exception, *, model: str) -> ProviderError | None:
+        """The ProviderError for an SDK/transport error, or None if `error` is not the provider's doing."""
+
+    # -- shared behaviour ---------------------------------------------------------------------------
+
+    def stream(self, messages: Sequence[ChatMessage], *, cancel: CancelToken | None = None) -> Iterator[str]:
+        models = [self.settings.model]
+        if self.settings.fallback_model and self.settings.fallback_model != self.settings.model:
+            models.append(self.settings.fallback_model)
+        for attempt, model in enumerate(models, start=1):
+            started = False
+            try:
+                for delta in self._stream_model(messages, model=model, cancel=cancel):
+                    started = True
+                    yield delta
+                return
+            except ProviderError as error:
+                if started or attempt == len(models) or error.status in NO_FALLBACK_STATUSES:
+                    raise
+                logger.warning(
+                    "%s model %r failed for %s (%s); falling back to %r",
+                    self.provider_label,
+                    model,
+                    self.action,
+                    error.message,
+                    models[attempt],
+                )
+
+    def _stream_model(
+        self, messages: Sequence[ChatMessage], *, model: str, cancel: CancelToken | None
+    ) -> Iterator[str]:
+        if cancel is not None and cancel.is_set():
+            raise GenerationCancelled()
+        self.usage = Usage()
+        self.model_used = model
+        breaker = ConnectionBreaker()
+        inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        finished = threading.Event()
+
+        def work() -> None:
+            sdk = None
+            try:
+                sdk = self._make_sdk(on_request=breaker.on_request)
+                for delta in self._deltas(sdk, messages, model=model):
+                    if finished.is_set():
+                        return
+                    inbox.put((_ITEM, delta))
+                inbox.put((_END, None))
+            except Exception as error:  # noqa: BLE001 - handed to the consuming thread, which raises it
+                inbox.put((_ERROR, error))
+            finally:
+                if sdk is not None:
+                    sdk.close()
+
+        def on_cancel() -> None:
+            inbox.put((_CANCEL, None))
+            breaker()
+
+        unregister = cancel.on_cancel(on_cancel) if cancel is not None else None
+        worker = threading.Thread(target=work, name=f"llm-{self.provider}-{self.action}", daemon=True)
+        worker.start()
+        worker_done = False
+        try:
+            while True:
+                kind, value = inbox.get()
+                worker_done = kind in (_END, _ERROR)
+                if cancel is not None and cancel.is_set():
+                    raise GenerationCancelled()
+                if kind == _ITEM:
+                    yield value
+                elif kind == _END:
+                    return
+                elif kind == _ERROR:
+                    error = self._provider_error(value, model=model)
+                    if error is value:
+                        raise error
+                    # Not chained: the SDK's exception text may quote the key back.
+                    raise error from None
+        finally:
+            finished.set()
+            if unregister is not None:
+                unregister()
+            if not worker_done:
+                breaker()  # the consumer left early (cancel, closed generator): free the connection now
+
+    def _provider_error(self, error: Exception, *, model: str) -> Exception:
+        if isinstance(error, ProviderError):
+            translated: ProviderError | None = error
+        elif isinstance(error, httpx2.TimeoutException):
+            translated = self.timeout_error(model=model)
+        elif isinstance(error, httpx2.TransportError):
+            translated = self.connection_error(error, model=model)
+        elif isinstance(error, json.JSONDecodeError):
+            translated = ProviderError(
+                f"{self.provider_label} sent a malformed stream for model '{model}'.", retryable=True
+            )
+        else:
+            translated = self._translate(error, model=model)
+        if translated is None:
+            return error
+        message = scrub_secrets(translated.message, self.settings.api_key)
+        return ProviderError(message, status=translated.status, retryable=translated.retryable)
+
+    # -- messages shared by both providers ------------------------------------------------------------
+
+    def timeout_error(self, *, model: str) -> ProviderError:
+        return ProviderError(
+            f"{self.provider_label} timed out after {self.settings.timeout:g}s waiting for model '{model}'.",
+            retryable=True,
+        )
+
+    def connection_error(self, error: BaseException, *, model: str) -> ProviderError:
+        """A connection that failed or broke off; the transport's own words are the useful part."""
+        cause = error.__cause__ if isinstance(error.__cause__, httpx2.TransportError) else error
+        detail = error_detail(str(cause), type(cause).__name__)
+        return ProviderError(
+            f"{self.provider_label} connection failed for model '{model}': {detail}", retryable=True
+        )
+
+    def status_error(self, *, status: int, detail: str, model: str) -> ProviderError:
+        return ProviderError(
+            f"{self.provider_label} returned HTTP {status} for model '{model}': {detail}",
+            status=status,
+            retryable=is_retryable_status(status),
+        )
+
+    def stream_error(self, *, detail: str, model: str, retryable: bool = True) -> ProviderError:
+        """An error the provider reported inside a stream that had started fine."""
+        return ProviderError(
+            f"{self.provider_label} reported an error for model '{model}': {detail}", retryable=retryable
+        )
+
+    def incomplete_error(self, *, model: str) -> ProviderError:
+        return ProviderError(
+            f"{self.provider_label} stream for model '{model}' ended before the model finished.",
+            retryable=True,
+        )
