@@ -38,6 +38,9 @@ PREVIEW_PORT = env.str("ATELIER_PREVIEW_PORT", default="")
 PREVIEW_ROOT = Path(env.str("ATELIER_PREVIEW_ROOT", default=str(DATA_DIR / "previews")))
 PREVIEW_TTL_DAYS = env.int("ATELIER_PREVIEW_TTL_DAYS", default=7)
 AUTO_DEPLOY_PREVIEW = env.bool("ATELIER_AUTO_DEPLOY_PREVIEW", default=True)
+# The origin users open Atelier on (e.g. https://atelier.example.com; several may be comma-separated): the
+# only site allowed to frame previews. Empty: derived from ALLOWED_HOSTS and PREVIEW_SCHEME.
+ATELIER_PUBLIC_ORIGIN = env.str("ATELIER_PUBLIC_ORIGIN", default="")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 if TESTING:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/auth/", include("accounts.api_urls")),
     path("api/", include("modelconfig.urls")),
+    path("api/", include("previews.urls")),
     path("api/", include("agents.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

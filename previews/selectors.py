@@ -1,0 +1,36 @@
+"""Reads of deployments."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.utils import timezone
+
+from agents.models import Agent
+from previews.models import Deployment, DeploymentStatus
+
+
+def latest_deployment(*, agent: Agent) -> Deployment | None:
+    return Deployment.objects.filter(agent=agent).order_by("-created_at").first()
+
+
+def deployment_get_served(*, deployment_id: uuid.UUID | str) -> Deployment | None:
+    """The deployment a preview host may serve: ready and not expired. Anything else is not found."""
+    return Deployment.objects.filter(
+        pk=deployment_id, status=DeploymentStatus.READY, expires_at__gt=timezone.now()
+    ).first()
+
+
+def deployment_get_reusable(*, agent: Agent, files_digest: str, backend: str) -> Deployment | None:
+    """A ready, unexpired deployment of exactly these files by this backend, newest first."""
+    return (
+        Deployment.objects.filter(
+            agent=agent,
+            files_digest=files_digest,
+            backend=backend,
+            status=DeploymentStatus.READY,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-created_at")
+        .first()
+    )
