@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("settings/", include("modelconfig.page_urls")),
     path("api/auth/", include("accounts.api_urls")),
     path("api/", include("modelconfig.urls")),
     path("api/", include("previews.urls")),

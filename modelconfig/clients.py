@@ -1,0 +1,76 @@
+"""The seam the agent engine calls: `client_for(user, action)` → a ready ChatClient.
+
+Resolution lives in `selectors.resolve`; this module turns it into `ModelSettings` (timeouts and retries
+from settings) and the provider's client class.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from modelconfig import crypto
+from modelconfig.actions import Provider
+from modelconfig.models import ModelConfig
+from modelconfig.providers.anthropic_client import AnthropicClient
+from modelconfig.providers.base import ChatClient, ModelSettings, ProviderError
+from modelconfig.providers.offline import OfflineClient
+from modelconfig.providers.openai_compat import OpenAIClient
+from modelconfig.selectors import Resolution, resolve
+from modelconfig.validation import UnsafeURL, validate_base_url
+
+CLIENT_CLASSES: dict[str, type[ChatClient]] = {
+    Provider.OFFLINE: OfflineClient,
+    Provider.OPENAI: OpenAIClient,
+    Provider.ANTHROPIC: AnthropicClient,
+}
+
+
+def client_for(user, action: str, *, override: ModelConfig | None = None) -> ChatClient:
+    """A client for `action` as `user` has it configured (`override`: an unsaved config to try instead).
+
+    Raises ValueError for an unknown action, and ProviderError (a user-safe message) when the user's key
+    can no longer be decrypted or their base URL is no longer allowed.
+    """
+    resolution = resolve(user=user, action=action, override=override)
+    return CLIENT_CLASSES[resolution.config.provider](
+        action=resolution.config.action, settings=model_settings(resolution)
+    )
+
+
+def model_settings(resolution: Resolution) -> ModelSettings:
+    config = resolution.config
+    base_url, api_key = (None, None) if config.is_offline else _endpoint(resolution)
+    return ModelSettings(
+        provider=config.provider,
+        model=config.model,
+        temperature=config.temperature,
+        max_tokens=config.max_tokens,
+        reasoning_effort=config.reasoning_effort,
+        fallback_model=config.fallback_model,
+        base_url=base_url,
+        api_key=api_key,
+        timeout=settings.LLM_TIMEOUT,
+        max_retries=settings.LLM_MAX_RETRIES,
+        chunk_delay=settings.OFFLINE_CHUNK_DELAY if config.is_offline else 0.0,
+    )
+
+
+def _endpoint(resolution: Resolution) -> tuple[str | None, str | None]:
+    """The base URL and plaintext key to call; ProviderError when a user's key or URL can't be used."""
+    credential = resolution.credential
+    base_url = resolution.base_url
+    if credential is None:
+        return base_url, resolution.api_key()
+    if base_url and not settings.ALLOW_PRIVATE_PROVIDER_URLS:
+        # Checked again at call time: a hostname may resolve elsewhere than when the key was saved.
+        try:
+            base_url = validate_base_url(base_url, allow_private=False)
+        except UnsafeURL as error:
+            raise ProviderError(f"The base URL of your key '{credential.name}' is refused: {error}")
+    try:
+        return base_url, resolution.api_key()
+    except crypto.UnreadableSecret:
+        raise ProviderError(
+            f"Your key '{credential.name}' can no longer be read (the server's encryption key changed). "
+            "Enter the key again."
+        )

@@ -1,0 +1,201 @@
+// The settings page: every change goes through the JSON API, then the page reloads to show the result.
+
+const root = document.getElementById("model-settings");
+
+function csrfToken() {
+  const match = document.cookie.split("; ").find((part) => part.startsWith("csrftoken="));
+  return match ? decodeURIComponent(match.slice("csrftoken=".length)) : "";
+}
+
+// Resolves to the envelope's data; rejects with an Error carrying the envelope's type and field.
+async function api(method, url, body) {
+  const options = {
+    method,
+    credentials: "same-origin",
+    headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+  };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(url, options);
+  } catch (error) {
+    throw Object.assign(new Error("The server could not be reached. Check your connection."), { type: "NETWORK" });
+  }
+  if (response.status === 204) return null;
+  let payload = null;
+  try {
+    payload = await response.json();
+  } catch (error) {
+    payload = null;
+  }
+  if (response.ok && payload && payload.success) return payload.data;
+  const detail = (payload && payload.error) || { type: "INTERNAL", message: `The server answered ${response.status}.` };
+  const field = /^([A-Za-z]+): /.exec(detail.message || "");
+  throw Object.assign(new Error(detail.message), { type: detail.type, field: field ? field[1] : null });
+}
+
+function explain(error) {
+  switch (error.type) {
+    case "PROVIDER_ERROR": return `The provider failed: ${error.message}`;
+    case "RATE_LIMITED": return error.message;
+    case "UNAUTHORIZED": return "Your session has ended. Log in again.";
+    case "NOT_FOUND": return "That no longer exists. Reload the page.";
+    default: return error.message;
+  }
+}
+
+function show(target, text, ok = false) {
+  target.textContent = text;
+  target.classList.toggle("ok", ok);
+  target.classList.toggle("error", !ok && text !== "");
+}
+
+function markInvalid(form, error) {
+  for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+  const input = error && error.field ? form.elements.namedItem(error.field) : null;
+  if (input) {
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+  }
+}
+
+async function busy(button, work) {
+  button.disabled = true;
+  try {
+    await work();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function configFrom(form) {
+  const value = (name) => form.elements.namedItem(name).value.trim();
+  const config = {
+    provider: value("provider"),
+    model: value("model"),
+    fallbackModel: value("fallbackModel"),
+    reasoningEffort: value("reasoningEffort") || null,
+    credentialId: value("credentialId") ? Number(value("credentialId")) : null,
+  };
+  if (value("temperature") !== "") config.temperature = Number(value("temperature"));
+  if (value("maxTokens") !== "") config.maxTokens = Number(value("maxTokens"));
+  return config;
+}
+
+function wireActionForm(form) {
+  const action = form.dataset.action;
+  const url = `/api/model-configs/${encodeURIComponent(action)}`;
+  const result = form.querySelector(".mc-result");
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(form.querySelector("button[type=submit]"), async () => {
+      show(result, "Saving…", true);
+      try {
+        await api("PUT", url, configFrom(form));
+        window.location.reload();
+      } catch (error) {
+        markInvalid(form, error);
+        show(result, explain(error));
+      }
+    });
+  });
+
+  form.querySelector("[data-role=test]").addEventListener("click", (event) => {
+    busy(event.currentTarget, async () => {
+      markInvalid(form, null);
+      show(result, "Testing… (a real model may take a few seconds)", true);
+      try {
+        const data = await api("POST", "/api/model-configs/test", { action, ...configFrom(form) });
+        show(result, `Works: ${data.provider} · ${data.model} answered in ${data.latencyMs} ms: “${data.reply}”`, true);
+      } catch (error) {
+        markInvalid(form, error);
+        show(result, explain(error));
+      }
+    });
+  });
+
+  form.querySelector("[data-role=reset]").addEventListener("click", (event) => {
+    busy(event.currentTarget, async () => {
+      try {
+        await api("DELETE", url);
+        window.location.reload();
+      } catch (error) {
+        show(result, explain(error));
+      }
+    });
+  });
+}
+
+function wireKeyRow(row) {
+  const url = `/api/providers/${row.dataset.credential}`;
+  const result = row.querySelector(".mc-result");
+
+  row.querySelector("[data-role=verify]").addEventListener("click", (event) => {
+    busy(event.currentTarget, async () => {
+      show(result, "Checking the key…", true);
+      try {
+        const data = await api("POST", `${url}/verify`);
+        const shown = data.models.slice(0, 5).join(", ");
+        const more = data.models.length > 5 ? ` and ${data.models.length - 5} more` : "";
+        show(result, `The key works. Models: ${shown || "none listed"}${more}.`, true);
+      } catch (error) {
+        show(result, explain(error));
+      }
+    });
+  });
+
+  row.querySelector("[data-role=delete]").addEventListener("click", (event) => {
+    if (!window.confirm("Delete this key? Actions using it switch to another key or the default.")) return;
+    busy(event.currentTarget, async () => {
+      try {
+        await api("DELETE", url);
+        window.location.reload();
+      } catch (error) {
+        show(result, explain(error));
+      }
+    });
+  });
+}
+
+function wireAddKey(form) {
+  const result = form.querySelector(".mc-result");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(form.querySelector("button[type=submit]"), async () => {
+      const value = (name) => form.elements.namedItem(name).value.trim();
+      try {
+        await api("POST", "/api/providers", {
+          provider: value("provider"), name: value("name"), baseUrl: value("baseUrl"), apiKey: value("apiKey"),
+        });
+        form.reset();
+        window.location.reload();
+      } catch (error) {
+        markInvalid(form, error);
+        show(result, explain(error));
+      }
+    });
+  });
+}
+
+if (root) {
+  root.querySelectorAll("form.mc-config").forEach(wireActionForm);
+  root.querySelectorAll("tr[data-credential]").forEach(wireKeyRow);
+  const addKey = document.getElementById("add-key");
+  if (addKey) wireAddKey(addKey);
+  const resetAll = document.getElementById("reset-all");
+  resetAll.addEventListener("click", () => {
+    if (!window.confirm("Reset every action to its default?")) return;
+    busy(resetAll, async () => {
+      try {
+        await api("POST", "/api/model-configs/reset");
+        window.location.reload();
+      } catch (error) {
+        show(document.getElementById("reset-all-result"), explain(error));
+      }
+    });
+  });
+}
