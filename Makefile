@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export HOST PORT
+# Preview URLs made outside a request (automatic deploys) need the port the server listens on.
+ATELIER_PREVIEW_PORT ?= $(PORT)
+export HOST PORT ATELIER_PREVIEW_PORT
 
 .PHONY: run test lint bench venv migrate
 

@@ -158,3 +158,74 @@ class ServerLoopMiddleware:
     async def __call__(self, scope, receive, send):
         bind_loop(asyncio.get_running_loop())
         return await self.app(scope, receive, send)
+
+
+def snapshot(*, agent_id) -> tuple[dict, int]:
+    """The state and the seq it reflects, read under the agent's row lock so no durable event is
+    half-in: events after the returned seq are not in the state, events up to it are."""
+    from agents.models import Agent
+
+    with transaction.atomic():
+        agent = Agent.objects.select_for_update().select_related("owner").get(pk=agent_id)
+        return agent_state(agent), agent.last_seq
+
+
+def socket_seq(agent_id) -> int:
+    """A seq for a frame sent to one socket only (replies, errors): unique and increasing, never stored."""
+    return _next_seq(agent_id)
+
+
+def agent_state(agent) -> dict:
+    """The full snapshot a client needs to draw the workspace; `seq` is the last durable event in it."""
+    from agents.models import File, Message, Phase
+    from agents.pipeline import phase_payload
+
+    files = []
+    for file in File.objects.filter(agent=agent).order_by("path"):
+        files.append({
+            "filePath": file.path,
+            "filePurpose": file.purpose,
+            "fileContents": file.content if file.complete else "",
+            "complete": file.complete and not file.generating,
+            "generating": file.generating,
+            "draft": file.draft if file.generating else "",
+            "phaseIndex": file.phase.index if file.phase_id else None,
+        })
+    preview = None
+    try:
+        from previews.selectors import latest_deployment
+
+        deployment = latest_deployment(agent=agent)
+        if deployment is not None:
+            preview = {
+                "deploymentId": str(deployment.pk),
+                "status": deployment.status,
+                "previewUrl": deployment.preview_url,
+                "error": deployment.error or None,
+            }
+    except ImportError:
+        preview = None
+    from modelconfig.selectors import model_info
+
+    return json.loads(json.dumps({
+        "agentId": str(agent.pk),
+        "title": agent.title,
+        "query": agent.query,
+        "status": agent.status,
+        "error": agent.error or None,
+        "blueprint": agent.blueprint,
+        "template": agent.template_name,
+        "currentPhaseIndex": agent.current_phase_index,
+        "phases": [phase_payload(p) for p in Phase.objects.filter(agent=agent).order_by("index")],
+        "files": files,
+        "conversation": [
+            {"id": m.pk, "role": m.role, "text": m.text, "imageIds": m.image_ids, "pending": m.pending,
+             "createdAt": m.created_at}
+            for m in Message.objects.filter(agent=agent, cleared=False).order_by("created_at", "id")
+        ],
+        "preview": preview,
+        "model": model_info(user=agent.owner),
+        "usage": {"tokensIn": agent.tokens_in, "tokensOut": agent.tokens_out},
+        "createdAt": agent.created_at,
+        "updatedAt": agent.updated_at,
+    }, default=str))

@@ -108,8 +108,12 @@ class File(models.Model):
     content = models.TextField(blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     phase = models.ForeignKey(Phase, null=True, blank=True, on_delete=models.SET_NULL, related_name="written")
-    # False while the file streams in: content is then a partial flush, regenerated on resume.
+    # `content` is always a complete version; False until the file was written in full once.
     complete = models.BooleanField(default=True)
+    # While the file streams in, the partial text is flushed to `draft` (at most every ~250 ms);
+    # a run that dies regenerates the file from scratch.
+    generating = models.BooleanField(default=False)
+    draft = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -180,7 +184,7 @@ class Image(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images")
     agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.CASCADE, related_name="images")
-    file = models.ImageField(upload_to=image_upload_to, width_field="width", height_field="height")
+    file = models.ImageField(upload_to=image_upload_to)
     mime_type = models.CharField(max_length=32)
     width = models.IntegerField(default=0)
     height = models.IntegerField(default=0)

@@ -32,3 +32,9 @@ application = ServerLoopMiddleware(
         }
     )
 )
+
+if settings.TASKS_BACKEND == "thread" and not settings.TESTING:
+    # The embedded default runs agents in this process: resume those a previous process left mid-run.
+    from agents.tasks import start_sweeper  # noqa: E402
+
+    start_sweeper()

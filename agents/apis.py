@@ -1,0 +1,309 @@
+"""The agent HTTP API (DESIGN.md §8): thin views over agents.services and agents.selectors."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import threading
+import zipfile
+from collections.abc import AsyncIterator
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate
+from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agents import selectors, services
+from agents.images import image_store
+from agents.models import File, UsageRecord
+from agents.pipeline import phase_payload
+from config.errors import InvalidInput, NotFound, PayloadTooLarge
+from config.pagination import EnvelopePagination
+from config.ratelimits import enforce
+from modelconfig.providers.base import ProviderError
+
+logger = logging.getLogger(__name__)
+
+
+def _agent_or_404(request, agent_id):
+    agent = selectors.agent_get_for_user(user=request.user, agent_id=agent_id)
+    if agent is None:
+        raise NotFound("No such app.")
+    return agent
+
+
+def _ws_url(request, agent_id) -> str:
+    scheme = "wss" if request.is_secure() else "ws"
+    return f"{scheme}://{request.get_host()}/api/agent/{agent_id}/ws"
+
+
+def _images_from(request) -> list:
+    uploads = request.FILES.getlist("images") if hasattr(request, "FILES") else []
+    if len(uploads) > services.MAX_IMAGES_PER_TURN:
+        raise InvalidInput(f"images: at most {services.MAX_IMAGES_PER_TURN} images per request.")
+    return uploads
+
+
+class _BlueprintBridge:
+    """Carries blueprint chunks from the generating thread to the response's async iterator.
+
+    The thread starts before the response is returned, so a client that walks away mid-stream loses
+    nothing: the blueprint completes and is saved either way.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._items: list[tuple[str, object]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event: asyncio.Event | None = None
+
+    def put(self, kind: str, value: object) -> None:
+        with self._lock:
+            self._items.append((kind, value))
+            if self._loop is not None:
+                self._loop.call_soon_threadsafe(self._event.set)
+
+    async def items(self) -> AsyncIterator[tuple[str, object]]:
+        with self._lock:
+            self._loop, self._event = asyncio.get_running_loop(), asyncio.Event()
+        while True:
+            with self._lock:
+                batch, self._items = self._items, []
+                if not batch:
+                    self._event.clear()
+            if not batch:
+                await self._event.wait()
+                continue
+            for item in batch:
+                yield item
+                if item[0] in ("blueprint", "error"):
+                    return
+
+
+def _generate_in_background(agent, bridge: _BlueprintBridge) -> None:
+    def work():
+        try:
+            blueprint = services.agent_generate_blueprint(agent=agent, on_chunk=lambda c: bridge.put("chunk", c))
+            bridge.put("blueprint", blueprint)
+        except Exception as exc:  # noqa: BLE001 - reported in the stream; the agent row records it too
+            if not hasattr(exc, "message"):
+                logger.exception("Blueprint generation failed for agent %s", agent.pk)
+            code = getattr(exc, "code", None) or ("PROVIDER_ERROR" if isinstance(exc, ProviderError) else "INTERNAL")
+            message = getattr(exc, "message", "The blueprint could not be generated.")
+            bridge.put("error", {"type": code, "message": message})
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=work, name=f"atelier-blueprint-{agent.pk}", daemon=True).start()
+
+
+async def _ndjson(start: dict, bridge: _BlueprintBridge) -> AsyncIterator[bytes]:
+    yield (json.dumps(start) + "\n").encode()
+    async for kind, value in bridge.items():
+        if kind == "chunk":
+            line = {"type": "chunk", "chunk": value}
+        elif kind == "blueprint":
+            line = {"type": "blueprint", "blueprint": value}
+        else:
+            line = {"type": "error", "error": value}
+        yield (json.dumps(line) + "\n").encode()
+
+
+class CodegenApi(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        query = serializers.CharField(trim_whitespace=True, allow_blank=True)
+        template = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={(200, "application/x-ndjson"): OpenApiTypes.STR},
+        description="Create an agent and stream its blueprint as NDJSON lines: start, chunk…, blueprint | error.",
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        query = data.validated_data["query"].strip()
+        if not query:
+            raise InvalidInput("query: describe the app you want.")
+        if len(query) > services.MAX_QUERY_CHARS:
+            raise PayloadTooLarge(f"query: at most {services.MAX_QUERY_CHARS:,} characters.")
+        uploads = _images_from(request)
+        enforce(request=request, group="codegen", key="user", rate=settings.CODEGEN_RATE,
+                message="You have created too many apps for now.")
+        images = [image_store(owner=request.user, upload=upload) for upload in uploads]
+        agent = services.agent_create(
+            owner=request.user, query=query, images=images, template=data.validated_data.get("template") or None
+        )
+        from agents.catalog import choose
+        from modelconfig.selectors import model_info
+
+        starter = choose(requested=agent.template_name or None, query=query)
+        start = {
+            "type": "start",
+            "message": "Code generation started",
+            "agentId": str(agent.pk),
+            "websocketUrl": _ws_url(request, agent.pk),
+            "httpStatusUrl": request.build_absolute_uri(f"/api/agent/{agent.pk}"),
+            "template": {"name": starter.name, "files": list(starter.files)},
+            "model": model_info(user=request.user),
+        }
+        bridge = _BlueprintBridge()
+        _generate_in_background(agent, bridge)
+        response = StreamingHttpResponse(_ndjson(start, bridge), content_type="application/x-ndjson")
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"
+        return response
+
+
+class AgentOutputSerializer(serializers.Serializer):
+    def to_representation(self, agent):
+        from modelconfig.selectors import model_info
+        from previews.selectors import latest_deployment
+
+        deployment = latest_deployment(agent=agent)
+        return {
+            "agentId": str(agent.pk),
+            "title": agent.title,
+            "query": agent.query,
+            "status": agent.status,
+            "error": agent.error or None,
+            "template": agent.template_name,
+            "phases": [phase_payload(p) for p in agent.phases.order_by("index")],
+            "files": [
+                {"filePath": f.path, "filePurpose": f.purpose, "complete": f.complete and not f.generating,
+                 "bytes": len(f.content.encode())}
+                for f in File.objects.filter(agent=agent).order_by("path")
+            ],
+            "preview": None if deployment is None else {
+                "deploymentId": str(deployment.pk),
+                "status": deployment.status,
+                "previewUrl": deployment.preview_url,
+                "error": deployment.error or None,
+            },
+            "model": model_info(user=agent.owner),
+            "usage": {"tokensIn": agent.tokens_in, "tokensOut": agent.tokens_out},
+            "createdAt": agent.created_at.isoformat(),
+            "updatedAt": agent.updated_at.isoformat(),
+        }
+
+
+class AgentDetailApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, agent_id):
+        return Response(AgentOutputSerializer(_agent_or_404(request, agent_id)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, agent_id):
+        services.agent_delete(agent=_agent_or_404(request, agent_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AgentListApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        agentId = serializers.UUIDField(source="pk")
+        title = serializers.CharField()
+        query = serializers.CharField()
+        status = serializers.CharField()
+        createdAt = serializers.DateTimeField(source="created_at")
+        updatedAt = serializers.DateTimeField(source="updated_at")
+
+    @extend_schema(responses=OutputSerializer(many=True))
+    def get(self, request):
+        paginator = EnvelopePagination()
+        page = paginator.paginate_queryset(selectors.agent_list_for_user(user=request.user), request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class AgentConnectApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        websocketUrl = serializers.CharField()
+        agentId = serializers.CharField()
+        ticket = serializers.CharField()
+        expiresIn = serializers.IntegerField()
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request, agent_id):
+        agent = _agent_or_404(request, agent_id)
+        return Response({
+            "websocketUrl": _ws_url(request, agent.pk),
+            "agentId": str(agent.pk),
+            "ticket": services.ticket_issue(user=request.user, agent=agent),
+            "expiresIn": settings.WS_TICKET_SECONDS,
+        })
+
+
+class AgentImagesApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.UUIDField()
+        mimeType = serializers.CharField(source="mime_type")
+        width = serializers.IntegerField()
+        height = serializers.IntegerField()
+
+    @extend_schema(
+        request={"multipart/form-data": {"type": "object", "properties": {
+            "images": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+        responses={201: OutputSerializer(many=True)},
+    )
+    def post(self, request, agent_id):
+        agent = _agent_or_404(request, agent_id)
+        uploads = _images_from(request)
+        if not uploads:
+            raise InvalidInput("images: attach at least one image (multipart field `images`).")
+        images = [image_store(owner=request.user, upload=upload, agent=agent) for upload in uploads]
+        return Response({"images": self.OutputSerializer(images, many=True).data}, status=status.HTTP_201_CREATED)
+
+
+class AgentFileApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, agent_id, path):
+        agent = _agent_or_404(request, agent_id)
+        file = File.objects.filter(agent=agent, path=path, complete=True).first()
+        if file is None:
+            raise NotFound("No such file.")
+        return Response({"filePath": file.path, "filePurpose": file.purpose, "fileContents": file.content,
+                         "sha256": file.sha256})
+
+
+class AgentExportApi(APIView):
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    def get(self, request, agent_id):
+        agent = _agent_or_404(request, agent_id)
+        buffer = io.BytesIO()
+        folder = (agent.blueprint or {}).get("projectName") or f"app-{str(agent.pk)[:8]}"
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path, content in selectors.agent_files(agent=agent).items():
+                archive.writestr(f"{folder}/{path}", content)
+        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{folder}.zip"'
+        return response
+
+
+class UsageApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        rows = (
+            UsageRecord.objects.filter(user=request.user)
+            .annotate(day=TruncDate("created_at"))
+            .values("day")
+            .annotate(tokensIn=Sum("tokens_in"), tokensOut=Sum("tokens_out"), calls=Count("id"))
+            .order_by("-day")
+        )
+        days = [{"day": r["day"].isoformat(), "tokensIn": r["tokensIn"], "tokensOut": r["tokensOut"],
+                 "calls": r["calls"]} for r in rows[:90]]
+        totals = UsageRecord.objects.filter(user=request.user).aggregate(
+            tokensIn=Sum("tokens_in"), tokensOut=Sum("tokens_out"), calls=Count("id"))
+        return Response({"days": days, "totals": {k: v or 0 for k, v in totals.items()}})
+

@@ -1,0 +1,240 @@
+"""The agent WebSocket (DESIGN.md §9).
+
+Async so that forwarding a group event is one `send_json` on the server loop, with no thread hop; every
+command calls a sync service through `database_sync_to_async`. Model calls (chat replies) run on their
+own threads so a slow provider never holds up the shared sync thread of other sockets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from types import SimpleNamespace
+from urllib.parse import parse_qs
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from agents import selectors, services
+from agents.events import group_name, replay, snapshot, socket_seq
+from config.errors import AtelierError, RateLimited
+from config.ratelimits import enforce
+from modelconfig.providers.base import ProviderError
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 64 * 1024
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+LLM_COMMANDS = {"generate_all", "resume_generation", "user_suggestion"}
+
+
+def _authorize(*, user, agent_id: str, ticket: str | None):
+    """Returns (agent, close_code). Ticket first (any client), then the session (browser)."""
+    from accounts.models import User
+    from agents.models import Agent
+
+    if ticket:
+        user_id = services.ticket_consume(key=ticket, agent_id=agent_id)
+        if user_id is None:
+            return None, CLOSE_UNAUTHENTICATED
+        user = User.objects.filter(pk=user_id, is_active=True).first()
+        if user is None:
+            return None, CLOSE_UNAUTHENTICATED
+    elif not getattr(user, "is_authenticated", False):
+        return None, CLOSE_UNAUTHENTICATED
+    agent = selectors.agent_get_for_user(user=user, agent_id=agent_id)
+    if agent is not None:
+        return agent, None
+    exists = Agent.objects.filter(pk=agent_id).exists() if _is_uuid(agent_id) else False
+    return None, (CLOSE_FORBIDDEN if exists else CLOSE_NOT_FOUND)
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+        return True
+    except ValueError:
+        return False
+
+
+class AgentConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        self.agent_id = self.scope["url_route"]["kwargs"]["agent_id"]
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
+        ticket = (query.get("ticket") or [None])[0]
+        after_raw = (query.get("after") or [None])[0]
+        self.agent, code = await database_sync_to_async(_authorize)(
+            user=self.scope.get("user"), agent_id=self.agent_id, ticket=ticket
+        )
+        # Accept first so the client can read the 44xx close code (a refused handshake carries none).
+        await self.accept()
+        if code is not None:
+            await self.close(code)
+            return
+        self.user = self.agent.owner
+        self.group = group_name(self.agent.pk)
+        self.floor = None  # live events with seq <= floor are already covered by what we sent
+        await self.channel_layer.group_add(self.group, self.channel_name)
+
+        after = _parse_after(after_raw)
+        state, seq = await database_sync_to_async(snapshot)(agent_id=self.agent.pk)
+        if after is None:
+            await self.send_json({"type": "agent_connected", "seq": seq, "state": state})
+        else:
+            for frame in await database_sync_to_async(replay)(agent_id=self.agent.pk, after=after):
+                if frame["seq"] <= seq:
+                    await self.send_json(frame)
+        self.floor = seq
+
+    async def disconnect(self, code):
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    # ------------------------------------------------------------------ server → client
+
+    async def agent_event(self, message):
+        frame = message["event"]
+        if self.floor is not None and frame["seq"] <= self.floor:
+            return
+        await self.send_json(frame)
+
+    async def _reply(self, type: str, **fields):
+        seq = await database_sync_to_async(socket_seq)(self.agent.pk)
+        await self.send_json({"type": type, "seq": seq, **fields})
+
+    async def _error(self, message: str, code: str):
+        await self._reply("error", error=message, code=code)
+
+    # ------------------------------------------------------------------ client → server
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if bytes_data is not None and text_data is None:
+            await self._error("Binary frames are not accepted; send JSON text.", "INVALID_FRAME")
+            return
+        if len(text_data.encode()) > MAX_FRAME_BYTES:
+            await self._error("Frame larger than 64 KiB.", "FRAME_TOO_LARGE")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self._error("Malformed JSON.", "MALFORMED_JSON")
+            return
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self._error("A message is a JSON object with a string `type`.", "INVALID_MESSAGE")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs):
+        kind = content["type"]
+        handler = getattr(self, f"on_{kind}", None) if kind.isidentifier() else None
+        if handler is None:
+            await self._error(f"Unknown message type: {kind}", "UNKNOWN_TYPE")
+            return
+        try:
+            if kind in LLM_COMMANDS:
+                await database_sync_to_async(self._enforce_llm_rate)()
+            await handler(content)
+        except RateLimited as exc:
+            await self._reply("rate_limit_error", error={"message": exc.message, **exc.details})
+        except AtelierError as exc:
+            await self._error(exc.message, exc.type)
+        except ProviderError as exc:
+            await self._error(exc.message, "PROVIDER_ERROR")
+        except Exception:
+            logger.exception("WebSocket command %s failed for agent %s", kind, self.agent_id)
+            await self._error("Something went wrong on our side.", "INTERNAL")
+
+    def _enforce_llm_rate(self):
+        from modelconfig.selectors import user_uses_own_keys
+
+        if user_uses_own_keys(user=self.user):
+            return
+        enforce(
+            request=SimpleNamespace(user=self.user),
+            group="llm",
+            key=lambda group, request: str(request.user.pk),
+            rate=settings.LLM_RATE,
+            message="Too many model requests.",
+        )
+
+    async def on_generate_all(self, content):
+        await database_sync_to_async(services.agent_start_generation)(agent=self.agent)
+
+    async def on_stop_generation(self, content):
+        await database_sync_to_async(services.agent_stop)(agent=self.agent)
+
+    async def on_resume_generation(self, content):
+        await database_sync_to_async(services.agent_resume)(agent=self.agent)
+
+    async def on_user_suggestion(self, content):
+        message = content.get("message")
+        image_ids = content.get("imageIds") or []
+        if not isinstance(message, str) or not isinstance(image_ids, list):
+            await self._error("user_suggestion needs `message` (text) and optional `imageIds` (list).", "INVALID_INPUT")
+            return
+        # The reply calls a model: off the shared sync thread.
+        await sync_to_async(_run_db_call, thread_sensitive=False)(
+            services.agent_user_suggestion, agent=self.agent, text=message, image_ids=image_ids
+        )
+
+    async def on_preview(self, content):
+        from previews.services import deploy
+
+        await database_sync_to_async(deploy)(agent=self.agent, base_port=_port_of(self.scope))
+
+    async def on_get_state(self, content):
+        state, _ = await database_sync_to_async(snapshot)(agent_id=self.agent.pk)
+        await self._reply("agent_state", state=state)
+
+    async def on_get_conversation_state(self, content):
+        state, _ = await database_sync_to_async(snapshot)(agent_id=self.agent.pk)
+        await self._reply("conversation_state", messages=state["conversation"])
+
+    async def on_clear_conversation(self, content):
+        await database_sync_to_async(services.agent_clear_conversation)(agent=self.agent)
+
+    async def on_get_model_configs(self, content):
+        from modelconfig.apis import ModelConfigOutputSerializer
+        from modelconfig.selectors import effective_configs
+
+        def configs():
+            return ModelConfigOutputSerializer(effective_configs(user=self.user), many=True).data
+
+        await self._reply("model_configs_info", configs=await database_sync_to_async(configs)())
+
+
+def _run_db_call(func, **kwargs):
+    from django.db import close_old_connections, connections
+
+    close_old_connections()
+    try:
+        return func(**kwargs)
+    finally:
+        connections.close_all()
+
+
+def _parse_after(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        return None
+
+
+def _port_of(scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"host":
+            host = value.decode("latin1")
+            if ":" in host.rsplit("]", 1)[-1]:
+                return host.rsplit(":", 1)[1]
+    server = scope.get("server")
+    return str(server[1]) if server and server[1] else None

@@ -1,0 +1,60 @@
+"""Image attachments: accepted only when Pillow decodes them as PNG, JPEG or WebP, whatever the declared
+type; refused above 10 MiB or 40 megapixels; re-encoded without metadata before storage."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+from django.core.files.base import ContentFile
+from PIL import Image as PILImage
+from PIL import UnidentifiedImageError
+
+from agents.models import Image
+from config.errors import InvalidInput, PayloadTooLarge
+
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+
+
+def image_store(*, owner, upload, agent=None) -> Image:
+    """Validate, re-encode and save one uploaded image. Refusals name the file and the reason."""
+    name = getattr(upload, "name", "image") or "image"
+    if upload.size > MAX_IMAGE_BYTES:
+        raise PayloadTooLarge(f"{name}: larger than 10 MiB.", details={"file": name})
+    raw = upload.read()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            probe = PILImage.open(io.BytesIO(raw))
+            if probe.format not in FORMATS:
+                raise InvalidInput(f"{name}: not a PNG, JPEG or WebP image.", details={"file": name})
+            width, height = probe.size
+            if width * height > MAX_PIXELS:
+                raise InvalidInput(f"{name}: more than 40 megapixels ({width}×{height}).", details={"file": name})
+            probe.verify()
+            picture = PILImage.open(io.BytesIO(raw))
+            picture.load()
+    except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
+        raise InvalidInput(f"{name}: more than 40 megapixels.", details={"file": name})
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise InvalidInput(f"{name}: not a readable PNG, JPEG or WebP image.", details={"file": name})
+
+    image_format = probe.format
+    # Re-encoding from pixels drops EXIF, GPS, ICC text chunks and anything smuggled after the image data.
+    if image_format == "JPEG" and picture.mode not in ("RGB", "L"):
+        picture = picture.convert("RGB")
+    elif picture.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+        picture = picture.convert("RGBA")
+    clean = PILImage.frombytes(picture.mode, picture.size, picture.tobytes())
+    if picture.mode == "P":
+        clean.putpalette(picture.getpalette())
+    out = io.BytesIO()
+    clean.save(out, format=image_format, **({"quality": 90} if image_format in ("JPEG", "WEBP") else {}))
+    data = out.getvalue()
+    image = Image(owner=owner, agent=agent, mime_type=FORMATS[image_format], bytes=len(data),
+                  width=clean.width, height=clean.height, original_name=name[:255])
+    image.file.save(f"upload.{image.extension}", ContentFile(data), save=False)
+    image.save()
+    return image

@@ -1,0 +1,509 @@
+"""The phase state machine: blueprint → implement phase → plan next phase → … → review → complete.
+
+A run works on one agent while it holds the agent's lease. Everything it learns is saved as it goes, so a
+run that is stopped or dies can be resumed by another from durable state: finished phases stay done, and
+in the phase in flight only the files not yet written in full are asked for again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from agents import catalog, prompts
+from agents.events import emit
+from agents.models import (
+    ACTIVE_STATUSES,
+    Agent,
+    AgentStatus,
+    File,
+    FileVersion,
+    Image,
+    Message,
+    MessageRole,
+    Phase,
+    PhaseStatus,
+    UsageRecord,
+)
+from agents.parsing import HeredocParser, validate_path
+from modelconfig.clients import client_for
+from modelconfig.providers.base import CancelToken, ChatClient, GenerationCancelled, ImageInput, ProviderError
+
+logger = logging.getLogger(__name__)
+
+CHUNK_EVENT_INTERVAL = 0.05  # at most one file_chunk_generated per file per 50 ms
+DRAFT_FLUSH_INTERVAL = 0.25  # partial file flushed to the database at most every 250 ms
+
+
+class LeaseLost(Exception):
+    """Another run took the agent over; this one must stop touching it."""
+
+
+class GenerationFailed(Exception):
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# ---------------------------------------------------------------------------------------------- lease
+
+
+def take_lease(*, agent_id, owner: str) -> bool:
+    """Atomically take the agent's lease when free, expired or already ours."""
+    now = timezone.now()
+    taken = Agent.objects.filter(pk=agent_id).filter(
+        Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_owner=owner)
+    ).update(lease_owner=owner, lease_expires_at=now + timezone.timedelta(seconds=settings.AGENT_LEASE_SECONDS))
+    return taken == 1
+
+
+def renew_lease(*, agent_id, owner: str) -> bool:
+    expires = timezone.now() + timezone.timedelta(seconds=settings.AGENT_LEASE_SECONDS)
+    return Agent.objects.filter(pk=agent_id, lease_owner=owner).update(lease_expires_at=expires) == 1
+
+
+def release_lease(*, agent_id, owner: str) -> None:
+    Agent.objects.filter(pk=agent_id, lease_owner=owner).update(lease_owner="", lease_expires_at=None)
+
+
+def lease_is_live(agent: Agent) -> bool:
+    return bool(agent.lease_owner) and agent.lease_expires_at is not None and agent.lease_expires_at > timezone.now()
+
+
+class _Watchdog(threading.Thread):
+    """Renews the lease and turns the database stop flag into a cancel of the call in flight."""
+
+    def __init__(self, *, agent_id, owner: str, cancel: CancelToken):
+        super().__init__(name=f"atelier-watchdog-{agent_id}", daemon=True)
+        self.agent_id, self.owner, self.cancel = agent_id, owner, cancel
+        self.finished = threading.Event()
+        self.lost = False
+        self.stop_seen = False
+
+    def run(self) -> None:
+        renew_every = max(1.0, settings.AGENT_LEASE_SECONDS / 3)
+        last_renew = time.monotonic()
+        try:
+            while not self.finished.wait(0.2):
+                if Agent.objects.filter(pk=self.agent_id, stop_requested=True).exists():
+                    self.stop_seen = True
+                    self.cancel.set()
+                    return
+                if time.monotonic() - last_renew >= renew_every:
+                    if not renew_lease(agent_id=self.agent_id, owner=self.owner):
+                        self.lost = True
+                        self.cancel.set()
+                        return
+                    last_renew = time.monotonic()
+        finally:
+            close_old_connections()
+            from django.db import connection
+
+            connection.close()
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def phase_payload(phase: Phase) -> dict:
+    return {
+        "index": phase.index,
+        "name": phase.name,
+        "description": phase.description,
+        "files": [{"path": f["path"], "purpose": f.get("purpose", "")} for f in phase.files],
+        "status": phase.status,
+    }
+
+
+def _files_context(agent: Agent) -> dict[str, str]:
+    return dict(File.objects.filter(agent=agent, complete=True).order_by("path").values_list("path", "content"))
+
+
+def _images_for(image_ids) -> tuple[ImageInput, ...]:
+    images = []
+    for image in Image.objects.filter(pk__in=list(image_ids or [])):
+        with image.file.open("rb") as handle:
+            images.append(ImageInput(mime_type=image.mime_type, data=handle.read()))
+    return tuple(images)
+
+
+def record_usage(*, agent: Agent, client: ChatClient, action: str) -> None:
+    usage = client.usage
+    UsageRecord.objects.create(
+        agent=agent,
+        user_id=agent.owner_id,
+        action=action,
+        provider=client.provider,
+        model=client.model,
+        tokens_in=usage.input_tokens,
+        tokens_out=usage.output_tokens,
+    )
+    Agent.objects.filter(pk=agent.pk).update(
+        tokens_in=F("tokens_in") + usage.input_tokens, tokens_out=F("tokens_out") + usage.output_tokens
+    )
+
+
+def _json_call(
+    *, agent: Agent, action: str, messages, validate, cancel: CancelToken, on_chunk: Callable[[str], None] | None = None
+):
+    """Ask for JSON, validate it; on invalid JSON ask once more with the error fed back, then fail clearly."""
+    for attempt in range(2):
+        client = client_for(agent.owner, action)
+        parts = []
+        for delta in client.stream(messages, cancel=cancel):
+            parts.append(delta)
+            if on_chunk is not None:
+                on_chunk(delta)
+        record_usage(agent=agent, client=client, action=action)
+        text = "".join(parts)
+        try:
+            return validate(prompts.extract_json(text))
+        except prompts.InvalidModelOutput as exc:
+            if attempt == 1:
+                raise GenerationFailed(f"The model's {action.replace('_', ' ')} was not valid: {exc}", "INVALID_OUTPUT")
+            messages = prompts.retry_messages(messages, bad_output=text, error=str(exc))
+    raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------------------------------------- blueprint
+
+
+def generate_blueprint(*, agent: Agent, cancel: CancelToken, on_chunk: Callable[[str], None] | None = None) -> dict:
+    """Ask for the blueprint, save it with the chosen template and the first planned phase."""
+    images = _images_for(Image.objects.filter(agent=agent).values_list("pk", flat=True))
+    messages = prompts.blueprint_messages(
+        query=agent.query, templates=[s.summary() for s in catalog.starters().values()], images=images
+    )
+    blueprint = _json_call(
+        agent=agent, action="blueprint", messages=messages, validate=prompts.validate_blueprint,
+        cancel=cancel, on_chunk=on_chunk,
+    )
+    starter = catalog.choose(requested=blueprint.get("template"), query=agent.query)
+    blueprint["template"] = starter.name
+    initial = blueprint["initialPhase"]
+    with transaction.atomic():
+        Agent.objects.filter(pk=agent.pk).update(
+            blueprint=blueprint,
+            title=blueprint["title"][:200],
+            template_name=starter.name,
+            phase_budget=settings.AGENT_MAX_PHASES,
+        )
+        phase, _ = Phase.objects.update_or_create(
+            agent=agent,
+            index=0,
+            defaults={
+                "name": initial["name"],
+                "description": initial.get("description", ""),
+                "files": initial["files"],
+                "last_phase": bool(initial.get("lastPhase", False)),
+                "status": PhaseStatus.PLANNED,
+            },
+        )
+    agent.refresh_from_db()
+    emit(agent.pk, "phase_generated", message=f"Planned phase: {phase.name}", phase=phase_payload(phase))
+    return blueprint
+
+
+# ---------------------------------------------------------------------------------------------- files
+
+
+class _FileWriter:
+    """Parser callbacks for one phase: saves files, coalesces chunk events, flushes drafts."""
+
+    def __init__(self, *, agent: Agent, phase: Phase):
+        self.agent, self.phase = agent, phase
+        self.purposes = {f["path"]: f.get("purpose", "") for f in phase.files}
+        self.written: list[str] = []
+        self._current: File | None = None
+        self._pending_chunk = ""
+        self._draft: list[str] = []
+        self._last_chunk_event = 0.0
+        self._last_flush = 0.0
+
+    def on_open(self, path: str) -> None:
+        purpose = self.purposes.get(path, "")
+        file, created = File.objects.get_or_create(
+            agent=self.agent, path=path, defaults={"purpose": purpose, "complete": False, "phase": self.phase}
+        )
+        if not created and file.complete and not FileVersion.objects.filter(file=file, phase=self.phase).exists():
+            # Keep what the file was before this phase touched it, so the phase can be diffed and undone.
+            FileVersion.objects.create(file=file, phase=self.phase, content=file.content, sha256=file.sha256)
+        File.objects.filter(pk=file.pk).update(generating=True, draft="", purpose=purpose or file.purpose)
+        self._current = file
+        self._draft, self._pending_chunk = [], ""
+        self._last_chunk_event = self._last_flush = time.monotonic()
+        emit(self.agent.pk, "file_generating", message=f"Generating {path}", filePath=path, filePurpose=purpose)
+
+    def on_chunk(self, path: str, text: str) -> None:
+        self._draft.append(text)
+        self._pending_chunk += text
+        now = time.monotonic()
+        if now - self._last_chunk_event >= CHUNK_EVENT_INTERVAL:
+            self._send_chunk(path)
+        if now - self._last_flush >= DRAFT_FLUSH_INTERVAL:
+            File.objects.filter(pk=self._current.pk).update(draft="".join(self._draft))
+            self._last_flush = now
+
+    def _send_chunk(self, path: str) -> None:
+        if self._pending_chunk:
+            emit(self.agent.pk, "file_chunk_generated", filePath=path, chunk=self._pending_chunk)
+            self._pending_chunk = ""
+        self._last_chunk_event = time.monotonic()
+
+    def on_close(self, path: str, content: str) -> None:
+        self._send_chunk(path)
+        purpose = self.purposes.get(path) or self._current.purpose
+        File.objects.filter(pk=self._current.pk).update(
+            content=content,
+            sha256=File.digest(content),
+            complete=True,
+            generating=False,
+            draft="",
+            phase=self.phase,
+            purpose=purpose,
+            updated_at=timezone.now(),
+        )
+        self.written.append(path)
+        self._current = None
+        emit(
+            self.agent.pk,
+            "file_generated",
+            message=f"Generated {path}",
+            file={"filePath": path, "fileContents": content, "filePurpose": purpose},
+        )
+
+    def on_error(self, message: str, path: str | None) -> None:
+        code = "UNSAFE_PATH" if path is not None and "unterminated" not in message else "PARSE_ERROR"
+        emit(self.agent.pk, "error", message=message, error=message, code=code)
+
+    def abandon(self) -> None:
+        """The stream ended mid-file (stop, crash of the call): keep the draft, regenerate later."""
+        if self._current is not None:
+            File.objects.filter(pk=self._current.pk).update(draft="".join(self._draft))
+
+
+def _stream_files(*, agent: Agent, phase: Phase, action: str, messages, cancel: CancelToken) -> list[str]:
+    writer = _FileWriter(agent=agent, phase=phase)
+    parser = HeredocParser(
+        on_open=writer.on_open, on_chunk=writer.on_chunk, on_close=writer.on_close, on_error=writer.on_error
+    )
+    client = client_for(agent.owner, action)
+    try:
+        for delta in client.stream(messages, cancel=cancel):
+            parser.feed(delta)
+        parser.finish()
+    except BaseException:
+        writer.abandon()
+        raise
+    finally:
+        record_usage(agent=agent, client=client, action=action)
+    return writer.written
+
+
+def _remaining_files(phase: Phase) -> list[str]:
+    done = set(File.objects.filter(agent_id=phase.agent_id, phase=phase, complete=True, generating=False)
+               .values_list("path", flat=True))
+    return [f["path"] for f in phase.files if f["path"] not in done]
+
+
+def implement_phase(*, agent: Agent, phase: Phase, cancel: CancelToken) -> None:
+    Phase.objects.filter(pk=phase.pk).update(status=PhaseStatus.IMPLEMENTING)
+    phase.status = PhaseStatus.IMPLEMENTING
+    emit(agent.pk, "phase_implementing", message=f"Implementing phase: {phase.name}", phase=phase_payload(phase))
+
+    remaining = _remaining_files(phase)
+    if remaining:
+        request_messages = Message.objects.filter(agent=agent, role=MessageRole.USER, text__in=phase.requests)
+        image_ids = [i for m in request_messages for i in (m.image_ids or [])]
+        messages = prompts.phase_implementation_messages(
+            blueprint=agent.blueprint,
+            phase=phase_payload(phase),
+            files=_files_context(agent),
+            files_to_write=remaining,
+            requests=list(phase.requests),
+            images=_images_for(image_ids),
+        )
+        _stream_files(agent=agent, phase=phase, action="phase_implementation", messages=messages, cancel=cancel)
+
+    # A model that skipped a planned file gets one more, narrower request per missing file.
+    purposes = {f["path"]: f.get("purpose", "") for f in phase.files}
+    for path in _remaining_files(phase):
+        messages = prompts.file_regeneration_messages(
+            blueprint=agent.blueprint, phase=phase_payload(phase), files=_files_context(agent),
+            path=path, purpose=purposes.get(path, ""),
+        )
+        _stream_files(agent=agent, phase=phase, action="file_regeneration", messages=messages, cancel=cancel)
+        if path in _remaining_files(phase):
+            raise GenerationFailed(f"The model did not write {path}.", "MISSING_FILE")
+
+    Phase.objects.filter(pk=phase.pk).update(status=PhaseStatus.DONE)
+    phase.status = PhaseStatus.DONE
+    Agent.objects.filter(pk=agent.pk).update(current_phase_index=phase.index + 1)
+    emit(agent.pk, "phase_implemented", message=f"Phase implemented: {phase.name}", phase=phase_payload(phase))
+
+
+def plan_next_phase(*, agent: Agent, cancel: CancelToken) -> Phase | None:
+    """Plan the next phase, or None when the app is finished and no request is waiting."""
+    pending = list(Message.objects.filter(agent=agent, role=MessageRole.USER, pending=True))
+    phases = list(Phase.objects.filter(agent=agent).order_by("index"))
+    last = phases[-1] if phases else None
+    if not pending and last is not None and last.last_phase:
+        return None
+    phases_left = agent.phase_budget - len(phases)
+    if phases_left <= 0 and not pending:
+        return None
+
+    emit(agent.pk, "phase_generating", message="Planning the next phase")
+    messages = prompts.phase_plan_messages(
+        blueprint=agent.blueprint,
+        completed_phases=[
+            {"name": p.name, "description": p.description, "files": [f["path"] for f in p.files]} for p in phases
+        ],
+        files=_files_context(agent),
+        pending_requests=[m.text for m in pending],
+        phases_left=max(phases_left, 1),
+    )
+    plan = _json_call(
+        agent=agent, action="phase_generation", messages=messages, validate=prompts.validate_phase_plan, cancel=cancel
+    )
+    if plan is None or not plan.get("files"):
+        if pending:
+            raise GenerationFailed("The model planned no phase for your request.", "EMPTY_PLAN")
+        return None
+    for item in plan["files"]:
+        item["path"] = validate_path(item["path"])
+    with transaction.atomic():
+        phase = Phase.objects.create(
+            agent=agent,
+            index=len(phases),
+            name=plan["name"][:200],
+            description=plan.get("description", ""),
+            files=plan["files"],
+            requests=[m.text for m in pending],
+            last_phase=bool(plan.get("lastPhase", False)),
+        )
+        Message.objects.filter(pk__in=[m.pk for m in pending]).update(pending=False)
+    emit(agent.pk, "phase_generated", message=f"Planned phase: {phase.name}", phase=phase_payload(phase))
+    return phase
+
+
+def review(*, agent: Agent, cancel: CancelToken) -> None:
+    """A last look over the whole app; fixes come back as heredocs and land in the last phase."""
+    last = Phase.objects.filter(agent=agent).order_by("-index").first()
+    messages = prompts.code_review_messages(blueprint=agent.blueprint, files=_files_context(agent))
+    _stream_files(agent=agent, phase=last, action="code_review", messages=messages, cancel=cancel)
+
+
+# ---------------------------------------------------------------------------------------------- the run
+
+
+@dataclass
+class RunOutcome:
+    status: str
+    detail: str = ""
+
+
+def run(*, agent_id, owner: str | None = None) -> RunOutcome:
+    """Work on the agent until it is complete, stopped or failed, or the lease is elsewhere."""
+    owner = owner or f"run-{uuid.uuid4().hex[:16]}"
+    if not take_lease(agent_id=agent_id, owner=owner):
+        return RunOutcome("busy")
+    cancel = CancelToken()
+    watchdog = _Watchdog(agent_id=agent_id, owner=owner, cancel=cancel)
+    watchdog.start()
+    try:
+        return _run_locked(agent_id=agent_id, cancel=cancel, watchdog=watchdog)
+    finally:
+        watchdog.finished.set()
+        watchdog.join(timeout=2)
+        release_lease(agent_id=agent_id, owner=owner)
+        _requeue_if_requests_arrived(agent_id)
+
+
+def _requeue_if_requests_arrived(agent_id) -> None:
+    """A chat request that arrived while this run was finishing saw a live lease and did not start one."""
+    waiting = Message.objects.filter(agent_id=agent_id, role=MessageRole.USER, pending=True).exists()
+    if waiting and Agent.objects.filter(pk=agent_id, stop_requested=False).update(generation_requested=True):
+        from agents.tasks import enqueue_run
+
+        enqueue_run(agent_id=agent_id)
+
+
+def _run_locked(*, agent_id, cancel: CancelToken, watchdog: _Watchdog) -> RunOutcome:
+    agent = Agent.objects.select_related("owner").get(pk=agent_id)
+    try:
+        if agent.blueprint is None:
+            Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.PLANNING)
+            generate_blueprint(agent=agent, cancel=cancel)
+            agent.refresh_from_db()
+        if not agent.generation_requested:
+            return RunOutcome("planned")
+        return _generate(agent=agent, cancel=cancel)
+    except GenerationCancelled:
+        if watchdog.lost:
+            return RunOutcome("lease_lost")
+        return _stopped(agent)
+    except LeaseLost:
+        return RunOutcome("lease_lost")
+    except ProviderError as exc:
+        return _failed(agent, exc.message, "PROVIDER_ERROR")
+    except GenerationFailed as exc:
+        return _failed(agent, exc.message, exc.code)
+
+
+def _generate(*, agent: Agent, cancel: CancelToken) -> RunOutcome:
+    if agent.status not in ACTIVE_STATUSES or agent.status == AgentStatus.PLANNING:
+        Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.GENERATING, error="")
+        planned = sum(len(p.files) for p in Phase.objects.filter(agent=agent))
+        emit(agent.pk, "generation_started", message="Starting code generation", totalFiles=planned)
+    agent.refresh_from_db()
+    while True:
+        if cancel.is_set():
+            raise GenerationCancelled()
+        phase = Phase.objects.filter(agent=agent).exclude(status=PhaseStatus.DONE).order_by("index").first()
+        if phase is None:
+            phase = plan_next_phase(agent=agent, cancel=cancel)
+            agent.refresh_from_db()
+            if phase is None:
+                break
+        implement_phase(agent=agent, phase=phase, cancel=cancel)
+        agent.refresh_from_db()
+
+    review(agent=agent, cancel=cancel)
+    with transaction.atomic():
+        Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.COMPLETE, generation_requested=False)
+    emit(agent.pk, "generation_complete", message="Code generation completed")
+    if settings.AUTO_DEPLOY_PREVIEW:
+        _deploy_preview(agent)
+    return RunOutcome("complete")
+
+
+def _deploy_preview(agent: Agent) -> None:
+    from previews.services import deploy
+
+    try:
+        deploy(agent=agent)
+    except Exception:  # noqa: BLE001 - the deploy reports its own failure as an event; the app is still complete
+        logger.exception("Automatic preview deployment failed for agent %s", agent.pk)
+
+
+def _stopped(agent: Agent) -> RunOutcome:
+    Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.STOPPED, generation_requested=False)
+    emit(agent.pk, "generation_stopped", message="Generation stopped")
+    return RunOutcome("stopped")
+
+
+def _failed(agent: Agent, message: str, code: str) -> RunOutcome:
+    Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.FAILED, error=message, generation_requested=False)
+    emit(agent.pk, "error", message=message, error=message, code=code)
+    return RunOutcome("failed", message)

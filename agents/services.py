@@ -1,0 +1,189 @@
+"""Writes on agents: create, start/stop/resume generation, chat, conversation, tickets.
+
+Views and the consumer call these; the long work happens in the run task (agents.tasks).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+
+from agents import pipeline, prompts
+from agents.events import emit, seq_counter_init
+from agents.models import ACTIVE_STATUSES, Agent, AgentStatus, Image, Message, MessageRole
+from agents.tasks import enqueue_run
+from config.errors import InvalidInput
+from modelconfig.clients import client_for
+from modelconfig.providers.base import CancelToken
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 20_000
+MAX_IMAGES_PER_TURN = 2
+
+
+@transaction.atomic
+def agent_create(*, owner, query: str, images: Iterable[Image] = (), template: str | None = None) -> Agent:
+    agent = Agent.objects.create(owner=owner, query=query, status=AgentStatus.PLANNING, template_name=template or "")
+    image_ids = []
+    for image in images:
+        image.agent = agent
+        image.save(update_fields=["agent"])
+        image_ids.append(str(image.pk))
+    Message.objects.create(agent=agent, role=MessageRole.USER, text=query, image_ids=image_ids)
+    seq_counter_init(agent_id=agent.pk)
+    return agent
+
+
+def agent_generate_blueprint(*, agent: Agent, on_chunk: Callable[[str], None] | None = None) -> dict:
+    """Generate and save the blueprint now (in the caller's thread), holding the agent's lease meanwhile."""
+    owner = f"blueprint-{uuid.uuid4().hex[:12]}"
+    if not pipeline.take_lease(agent_id=agent.pk, owner=owner):
+        raise InvalidInput("This app is already being planned.")
+    try:
+        return pipeline.generate_blueprint(agent=agent, cancel=CancelToken(), on_chunk=on_chunk)
+    except Exception as exc:
+        message = getattr(exc, "message", None) or "The blueprint could not be generated."
+        Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.FAILED, error=message)
+        emit(agent.pk, "error", message=message, error=message, code=getattr(exc, "code", "BLUEPRINT_FAILED"))
+        raise
+    finally:
+        pipeline.release_lease(agent_id=agent.pk, owner=owner)
+
+
+def agent_start_generation(*, agent: Agent) -> bool:
+    """Ask for generation; enqueue a run unless one is working already. Returns whether one was enqueued."""
+    with transaction.atomic():
+        agent = Agent.objects.select_for_update().get(pk=agent.pk)
+        Agent.objects.filter(pk=agent.pk).update(generation_requested=True, stop_requested=False)
+        if pipeline.lease_is_live(agent):
+            return False
+        if agent.status in (AgentStatus.COMPLETE, AgentStatus.STOPPED, AgentStatus.FAILED):
+            has_work = agent.blueprint is None or Message.objects.filter(
+                agent=agent, role=MessageRole.USER, pending=True
+            ).exists() or agent.phases.exclude(status="done").exists() or agent.status != AgentStatus.COMPLETE
+            if not has_work:
+                Agent.objects.filter(pk=agent.pk).update(generation_requested=False)
+                return False
+            Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.GENERATING)
+        enqueue_run(agent_id=agent.pk)
+    return True
+
+
+def agent_stop(*, agent: Agent) -> None:
+    """Stop: the run in flight sees the flag within a fraction of a second and says generation_stopped."""
+    with transaction.atomic():
+        agent = Agent.objects.select_for_update().get(pk=agent.pk)
+        Agent.objects.filter(pk=agent.pk).update(stop_requested=True, generation_requested=False)
+        running = pipeline.lease_is_live(agent)
+        if not running and agent.status in ACTIVE_STATUSES:
+            Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.STOPPED)
+    if not running:
+        emit(agent.pk, "generation_stopped", message="Generation stopped")
+
+
+def agent_resume(*, agent: Agent) -> bool:
+    emit(agent.pk, "generation_resumed", message="Resuming generation")
+    return agent_start_generation(agent=agent)
+
+
+def _images_of_owner(*, agent: Agent, image_ids: list[str]) -> list[Image]:
+    if len(image_ids) > MAX_IMAGES_PER_TURN:
+        raise InvalidInput(f"imageIds: at most {MAX_IMAGES_PER_TURN} images per message.")
+    try:
+        ids = [uuid.UUID(str(i)) for i in image_ids]
+    except ValueError:
+        raise InvalidInput("imageIds: not a valid image id.")
+    images = list(Image.objects.filter(pk__in=ids, owner=agent.owner_id, agent=agent))
+    if len(images) != len(set(ids)):
+        raise InvalidInput("imageIds: unknown image (upload it with POST /api/agent/<id>/images first).")
+    return images
+
+
+def agent_user_suggestion(*, agent: Agent, text: str, image_ids: list[str] | None = None) -> Message:
+    """A chat turn: queue the request for the next phase, answer it, and start generation when idle."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("message: write what you would like to change.")
+    if len(text) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"message: at most {MAX_QUERY_CHARS} characters.")
+    images = _images_of_owner(agent=agent, image_ids=list(image_ids or []))
+    history = [{"role": m.role, "text": m.text} for m in Message.objects.filter(agent=agent, cleared=False)]
+    with transaction.atomic():
+        message = Message.objects.create(
+            agent=agent, role=MessageRole.USER, text=text, image_ids=[str(i.pk) for i in images], pending=True
+        )
+        Agent.objects.filter(pk=agent.pk).update(phase_budget=F("phase_budget") + settings.AGENT_PHASES_PER_REQUEST)
+    emit(agent.pk, "user_message", message=text, messageId=message.pk, imageIds=message.image_ids)
+    agent_reply(agent=agent, history=history, text=text, images=images)
+    agent_start_generation(agent=agent)
+    return message
+
+
+def agent_reply(*, agent: Agent, history: list[dict], text: str, images: list[Image]) -> Message:
+    """Stream the conversation model's answer as conversation_response frames; the last one is durable."""
+    conversation_id = f"c-{uuid.uuid4().hex[:12]}"
+    client = client_for(agent.owner, "conversation")
+    messages = prompts.conversation_messages(
+        blueprint=agent.blueprint, history=history, message=text, images=pipeline._images_for([i.pk for i in images])
+    )
+    parts: list[str] = []
+    last_sent = time.monotonic()
+    try:
+        for delta in client.stream(messages):
+            parts.append(delta)
+            if time.monotonic() - last_sent >= pipeline.CHUNK_EVENT_INTERVAL:
+                emit(agent.pk, "conversation_response", message="".join(parts), conversationId=conversation_id,
+                     isStreaming=True)
+                last_sent = time.monotonic()
+    finally:
+        pipeline.record_usage(agent=agent, client=client, action="conversation")
+    reply = "".join(parts).strip() or "Noted: I'll work that into the next phase."
+    message = Message.objects.create(agent=agent, role=MessageRole.ASSISTANT, text=reply)
+    emit(agent.pk, "conversation_response", message=reply, conversationId=conversation_id, isStreaming=False)
+    return message
+
+
+def agent_clear_conversation(*, agent: Agent) -> None:
+    Message.objects.filter(agent=agent, cleared=False).update(cleared=True)
+    emit(agent.pk, "conversation_cleared", message="Conversation cleared")
+
+
+def agent_delete(*, agent: Agent) -> None:
+    agent_stop(agent=agent)
+    agent.delete()
+
+
+# ------------------------------------------------------------------------------------------ tickets
+
+_TICKET_PREFIX = "atelier:ws-ticket:"
+
+
+def ticket_issue(*, user, agent: Agent) -> str:
+    """A single-use ticket, valid WS_TICKET_SECONDS, that opens this agent's socket for this user."""
+    key = secrets.token_urlsafe(32)
+    cache.set(_TICKET_PREFIX + key, {"user": user.pk, "agent": str(agent.pk)}, timeout=settings.WS_TICKET_SECONDS)
+    return key
+
+
+def ticket_consume(*, key: str, agent_id) -> int | None:
+    """The user id the ticket was issued to, once; None when unknown, expired, used or for another agent."""
+    if not key or len(key) > 100:
+        return None
+    cache_key = _TICKET_PREFIX + key
+    value = cache.get(cache_key)
+    # delete() says whether this caller removed it: only one consumer of a ticket wins.
+    if value is None or not cache.delete(cache_key):
+        return None
+    if value["agent"] != str(agent_id):
+        return None
+    return value["user"]
+
