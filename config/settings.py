@@ -257,6 +257,8 @@ WS_TICKET_SECONDS = 60
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
+# Only for Anthropic-compatible gateways; empty means Anthropic's own API.
+ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="")
 ATELIER_OPENAI_MODEL = env.str("ATELIER_OPENAI_MODEL", default="gpt-4.1-mini")
 ATELIER_ANTHROPIC_MODEL = env.str("ATELIER_ANTHROPIC_MODEL", default="claude-sonnet-4-5")
 OFFLINE_CHUNK_DELAY = env.float("ATELIER_OFFLINE_CHUNK_DELAY", default=0.0 if TESTING else 0.004)

@@ -142,7 +142,8 @@ def _resolve(state: _UserState, action: str, override: ModelConfig | None) -> Re
     if provider == Provider.OPENAI:
         return Resolution(config=config, base_url=settings.OPENAI_BASE_URL or None,
                           server_key=settings.OPENAI_API_KEY or None)
-    return Resolution(config=config, server_key=settings.ANTHROPIC_API_KEY or None)
+    return Resolution(config=config, base_url=settings.ANTHROPIC_BASE_URL or None,
+                      server_key=settings.ANTHROPIC_API_KEY or None)
 
 
 def resolve(*, user, action: str, override: ModelConfig | None = None) -> Resolution:

@@ -1,0 +1,121 @@
+"""`python manage.py codegen "a pomodoro timer" [--user NAME] [--deploy] [--out DIR]`
+
+Runs the whole pipeline in the terminal: blueprint, then phase after phase with the files as they are
+written, then (optionally) a preview deployment. Prints where the files are.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from agents import pipeline, services
+from agents.models import Agent, Event, Phase
+from agents.selectors import agent_files
+from modelconfig.providers.base import ProviderError
+from modelconfig.selectors import model_info
+
+
+class _Progress:
+    """Prints the parser's and the run's progress as it happens (files by name, phase n/N)."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def chunk(self, text: str) -> None:
+        self.out.write(".", ending="")
+        self.out.flush()
+
+
+class Command(BaseCommand):
+    help = "Generate an app from a description, in the terminal."
+
+    def add_arguments(self, parser):
+        parser.add_argument("query", help='What to build, e.g. "a pomodoro timer with stats"')
+        parser.add_argument("--user", default="cli", help="Owner of the app (created if missing). Default: cli")
+        parser.add_argument("--deploy", action="store_true", help="Deploy a preview when generation completes")
+        parser.add_argument("--out", help="Also write the files into this folder")
+
+    def handle(self, *args, query, user, deploy, out, **options):
+        query = query.strip()
+        if not query:
+            raise CommandError("Describe the app you want.")
+        if len(query) > services.MAX_QUERY_CHARS:
+            raise CommandError(f"The description is longer than {services.MAX_QUERY_CHARS} characters.")
+        owner, created = get_user_model().objects.get_or_create(username=user)
+        if created:
+            owner.set_unusable_password()
+            owner.save()
+
+        model = model_info(user=owner)
+        badge = " (built-in offline model)" if model["provider"] == "offline" else ""
+        self.stdout.write(f"Model: {model['provider']} / {model['name']}{badge}")
+        agent = services.agent_create(owner=owner, query=query)
+        self.stdout.write(f"Agent {agent.pk}: planning")
+        progress = _Progress(self.stdout)
+        try:
+            blueprint = services.agent_generate_blueprint(agent=agent, on_chunk=progress.chunk)
+        except (ProviderError, pipeline.GenerationFailed) as exc:
+            raise CommandError(f"Planning failed: {exc.message}")
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Blueprint: {blueprint['title']}: {blueprint['description']}"))
+
+        self._watch(agent)
+        agent.refresh_from_db()
+        if agent.status != "complete":
+            raise CommandError(f"Generation ended {agent.status}: {agent.error or 'see the events'}")
+
+        files = agent_files(agent=agent)
+        size = sum(len(content.encode()) for content in files.values())
+        self.stdout.write(self.style.SUCCESS(f"Done: {len(files)} files, {size:,} bytes"))
+        self.stdout.write(f"Files: GET /api/agent/{agent.pk}/files/<path>, zip: GET /api/agent/{agent.pk}/export")
+        if out:
+            folder = Path(out).resolve()
+            for path, content in files.items():
+                target = folder / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(content)
+            self.stdout.write(f"Written to {folder}")
+        if deploy:
+            from previews.services import deploy as deploy_preview
+
+            deployment = deploy_preview(agent=agent)
+            if deployment.status == "ready":
+                self.stdout.write(self.style.SUCCESS(f"Preview: {deployment.preview_url}"))
+            else:
+                raise CommandError(f"Preview deployment failed: {deployment.error}")
+
+    def _watch(self, agent: Agent) -> None:
+        """Run generation here, printing each durable event as a progress line."""
+        Agent.objects.filter(pk=agent.pk).update(generation_requested=True, stop_requested=False, status="generating")
+        seen = agent.last_seq
+
+        result = {}
+        worker = threading.Thread(target=lambda: result.setdefault("outcome", pipeline.run(agent_id=agent.pk)))
+        worker.start()
+        while True:
+            worker.join(timeout=0.2)
+            for event in Event.objects.filter(agent=agent, seq__gt=seen).order_by("seq"):
+                seen = event.seq
+                self._print_event(agent, event.type, event.payload)
+            if not worker.is_alive():
+                break
+
+    def _print_event(self, agent: Agent, type_: str, payload: dict) -> None:
+        total = Phase.objects.filter(agent=agent).count()
+        if type_ == "phase_implementing":
+            phase = payload["phase"]
+            self.stdout.write(f"Phase {phase['index'] + 1}/{max(total, phase['index'] + 1)}: {phase['name']}")
+        elif type_ == "file_generated":
+            file = payload["file"]
+            self.stdout.write(f"  wrote {file['filePath']} ({len(file['fileContents']):,} bytes)")
+        elif type_ == "phase_generating":
+            self.stdout.write("Planning the next phase…")
+        elif type_ == "error":
+            self.stderr.write(f"  error: {payload.get('error')}")
+        elif type_ in ("generation_complete", "generation_stopped"):
+            self.stdout.write(payload.get("message", type_))
+
