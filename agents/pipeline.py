@@ -148,9 +148,11 @@ def record_usage(*, agent: Agent, client: ChatClient, action: str) -> None:
         tokens_in=usage.input_tokens,
         tokens_out=usage.output_tokens,
     )
-    Agent.objects.filter(pk=agent.pk).update(
-        tokens_in=F("tokens_in") + usage.input_tokens, tokens_out=F("tokens_out") + usage.output_tokens
-    )
+    fields = {"tokens_in": F("tokens_in") + usage.input_tokens, "tokens_out": F("tokens_out") + usage.output_tokens}
+    if action in ("blueprint", "phase_implementation"):
+        # Which model wrote the app, as the admin and the apps list show it.
+        fields.update(model_provider=client.provider, model_name=client.model[:200])
+    Agent.objects.filter(pk=agent.pk).update(**fields)
 
 
 def _json_call(
