@@ -139,3 +139,30 @@ def test_key_never_appears_in_events_logs_or_responses_during_a_run(settings, op
     assert key not in caplog.text
     assert key not in events
     assert all(key.encode() not in body for body in bodies)
+
+
+def test_attached_images_reach_the_model_as_image_inputs(settings, openai_server, api_client, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image as PILImage
+
+    from agents.models import Agent
+    from tests.agents.test_codegen_api import consume
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.OPENAI_BASE_URL = openai_server.base_url
+    settings.OPENAI_API_KEY = openai_server.settings().api_key
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (16, 16), (0, 128, 255)).save(buffer, format="PNG")
+    sketch = SimpleUploadedFile("sketch.png", buffer.getvalue(), content_type="image/png")
+
+    response = api_client.post("/api/agent/codegen", {"query": "an app like this sketch", "images": [sketch]},
+                               format="multipart")
+    consume(response)
+
+    blueprint_request = openai_server.requests[0].json
+    user_parts = blueprint_request["messages"][-1]["content"]
+    images = [p for p in user_parts if p.get("type") == "image_url"]
+    assert len(images) == 1 and images[0]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert Agent.objects.get().blueprint is not None
