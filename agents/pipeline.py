@@ -265,24 +265,27 @@ class _FileWriter:
     def on_close(self, path: str, content: str) -> None:
         self._send_chunk(path)
         purpose = self.purposes.get(path) or self._current.purpose
-        File.objects.filter(pk=self._current.pk).update(
-            content=content,
-            sha256=File.digest(content),
-            complete=True,
-            generating=False,
-            draft="",
-            phase=self.phase,
-            purpose=purpose,
-            updated_at=timezone.now(),
-        )
+        # The file and its event commit together: a resumed run skips a complete file, so an event lost to a
+        # crash in between would never be sent (nor replayed).
+        with transaction.atomic():
+            File.objects.filter(pk=self._current.pk).update(
+                content=content,
+                sha256=File.digest(content),
+                complete=True,
+                generating=False,
+                draft="",
+                phase=self.phase,
+                purpose=purpose,
+                updated_at=timezone.now(),
+            )
+            emit(
+                self.agent.pk,
+                "file_generated",
+                message=f"Generated {path}",
+                file={"filePath": path, "fileContents": content, "filePurpose": purpose},
+            )
         self.written.append(path)
         self._current = None
-        emit(
-            self.agent.pk,
-            "file_generated",
-            message=f"Generated {path}",
-            file={"filePath": path, "fileContents": content, "filePurpose": purpose},
-        )
 
     def on_error(self, message: str, path: str | None) -> None:
         code = "UNSAFE_PATH" if path is not None and "unterminated" not in message else "PARSE_ERROR"
@@ -348,10 +351,11 @@ def implement_phase(*, agent: Agent, phase: Phase, cancel: CancelToken) -> None:
         if path in _remaining_files(phase):
             raise GenerationFailed(f"The model did not write {path}.", "MISSING_FILE")
 
-    Phase.objects.filter(pk=phase.pk).update(status=PhaseStatus.DONE)
     phase.status = PhaseStatus.DONE
-    Agent.objects.filter(pk=agent.pk).update(current_phase_index=phase.index + 1)
-    emit(agent.pk, "phase_implemented", message=f"Phase implemented: {phase.name}", phase=phase_payload(phase))
+    with transaction.atomic():  # with its event, as in _FileWriter.on_close: a resumed run skips a done phase
+        Phase.objects.filter(pk=phase.pk).update(status=PhaseStatus.DONE)
+        Agent.objects.filter(pk=agent.pk).update(current_phase_index=phase.index + 1)
+        emit(agent.pk, "phase_implemented", message=f"Phase implemented: {phase.name}", phase=phase_payload(phase))
 
 
 def plan_next_phase(*, agent: Agent, cancel: CancelToken) -> Phase | None:
@@ -395,7 +399,7 @@ def plan_next_phase(*, agent: Agent, cancel: CancelToken) -> Phase | None:
             last_phase=bool(plan.get("lastPhase", False)),
         )
         Message.objects.filter(pk__in=[m.pk for m in pending]).update(pending=False)
-    emit(agent.pk, "phase_generated", message=f"Planned phase: {phase.name}", phase=phase_payload(phase))
+        emit(agent.pk, "phase_generated", message=f"Planned phase: {phase.name}", phase=phase_payload(phase))
     return phase
 
 
@@ -424,12 +428,16 @@ def run(*, agent_id, owner: str | None = None) -> RunOutcome:
     watchdog = _Watchdog(agent_id=agent_id, owner=owner, cancel=cancel)
     watchdog.start()
     try:
-        return _run_locked(agent_id=agent_id, cancel=cancel, watchdog=watchdog)
+        outcome = _run_locked(agent_id=agent_id, cancel=cancel, watchdog=watchdog)
     finally:
         watchdog.finished.set()
         watchdog.join(timeout=2)
-        release_lease(agent_id=agent_id, owner=owner)
-        _requeue_if_requests_arrived(agent_id)
+    # A run that raised (Redis or the database briefly away, a bug) does not get here: like a killed process it
+    # leaves its lease to expire, and the sweep resumes the agent from durable state. Releasing the lease would
+    # leave the agent "generating" with no lease, which no sweep ever picks up.
+    release_lease(agent_id=agent_id, owner=owner)
+    _requeue_if_requests_arrived(agent_id)
+    return outcome
 
 
 def _requeue_if_requests_arrived(agent_id) -> None:
@@ -482,9 +490,9 @@ def _generate(*, agent: Agent, cancel: CancelToken) -> RunOutcome:
         agent.refresh_from_db()
 
     review(agent=agent, cancel=cancel)
-    with transaction.atomic():
+    with transaction.atomic():  # with its event: a complete agent is never resumed, so it could not be sent later
         Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.COMPLETE, generation_requested=False)
-    emit(agent.pk, "generation_complete", message="Code generation completed")
+        emit(agent.pk, "generation_complete", message="Code generation completed")
     if settings.AUTO_DEPLOY_PREVIEW:
         _deploy_preview(agent)
     return RunOutcome("complete")

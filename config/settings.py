@@ -127,12 +127,42 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    from redis.asyncio.retry import Retry as AsyncRetry
+    from redis.backoff import ExponentialBackoff, NoBackoff
+    from redis.retry import Retry
+
+    # The cache holds rate limits, WebSocket tickets and the per-agent seq counters that every emit() uses.
+    # Without a retry a Redis restart fails the next emit() of every run at once; this one reconnects with
+    # backoff for about 5 s in all (0.1, 0.2, 0.4, then 0.5 s apart), and a hung server fails a call after 5 s.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 12),
+                "socket_connect_timeout": 2,
+                "socket_timeout": 5,
+                "health_check_interval": 30,
+            },
+        }
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": [{
+                    "address": REDIS_URL,
+                    # channels-redis waits for a socket's next message with a 5 s BZPOPMIN; redis-py 8's default
+                    # socket_timeout is also 5 s, so the read timed out first and an idle socket was closed (1011)
+                    # every 5 s. The read timeout must outlast the BZPOPMIN, with slack.
+                    "socket_timeout": 15,
+                    "socket_connect_timeout": 5,
+                    # After a Redis restart the pool still holds connections to the old server: retry a command
+                    # once on a fresh connection instead of failing (and closing) the next socket that uses one.
+                    # Immediate and once only, so a socket whose server is really down still closes and its
+                    # client reconnects with ?after (its group membership went with the old server).
+                    "retry": AsyncRetry(NoBackoff(), 1),
+                }],
                 # A slow socket may fall behind by this many frames before the layer drops for it;
                 # replay by seq covers what is dropped.
                 "capacity": env.int("ATELIER_CHANNEL_CAPACITY", default=1000),
