@@ -4,4 +4,6 @@ from agents import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("apps/", views.apps, name="apps"),
+    path("apps/<uuid:agent_id>/", views.workspace, name="workspace"),
 ]
