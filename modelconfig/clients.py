@@ -7,21 +7,21 @@ from settings) and the provider's client class.
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from modelconfig import crypto
 from modelconfig.actions import Provider
 from modelconfig.models import ModelConfig
-from modelconfig.providers.anthropic_client import AnthropicClient
 from modelconfig.providers.base import ChatClient, ModelSettings, ProviderError
-from modelconfig.providers.offline import OfflineClient
-from modelconfig.providers.openai_compat import OpenAIClient
 from modelconfig.selectors import Resolution, resolve
 from modelconfig.validation import UnsafeURL, validate_base_url
 
-CLIENT_CLASSES: dict[str, type[ChatClient]] = {
-    Provider.OFFLINE: OfflineClient,
-    Provider.OPENAI: OpenAIClient,
-    Provider.ANTHROPIC: AnthropicClient,
+# Imported on first use: the two SDKs cost ~65 MiB per process, which a deployment on the offline model (and
+# every worker until it calls a real provider) need not pay.
+CLIENT_CLASSES: dict[str, str] = {
+    Provider.OFFLINE: "modelconfig.providers.offline.OfflineClient",
+    Provider.OPENAI: "modelconfig.providers.openai_compat.OpenAIClient",
+    Provider.ANTHROPIC: "modelconfig.providers.anthropic_client.AnthropicClient",
 }
 
 
@@ -32,7 +32,8 @@ def client_for(user, action: str, *, override: ModelConfig | None = None) -> Cha
     can no longer be decrypted or their base URL is no longer allowed.
     """
     resolution = resolve(user=user, action=action, override=override)
-    return CLIENT_CLASSES[resolution.config.provider](
+    client_class: type[ChatClient] = import_string(CLIENT_CLASSES[resolution.config.provider])
+    return client_class(
         action=resolution.config.action, settings=model_settings(resolution)
     )
 

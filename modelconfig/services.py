@@ -22,7 +22,6 @@ from modelconfig.models import ModelConfig, ProviderCredential
 from modelconfig.providers.base import ChatMessage, ProviderError
 from modelconfig.providers.common import scrub_secrets
 from modelconfig.validation import UnsafeURL, validate_base_url
-from modelconfig.verification import list_models
 
 logger = logging.getLogger(__name__)
 
@@ -200,6 +199,8 @@ def credential_verify(*, credential: ProviderCredential) -> list[str]:
         base_url = credential.base_url or None
         if base_url and not settings.ALLOW_PRIVATE_PROVIDER_URLS:
             base_url = validate_base_url(base_url, allow_private=False)
+        from modelconfig.verification import list_models  # loads the SDKs only when a key is verified
+
         models = list_models(provider=credential.provider, base_url=base_url, api_key=credential.get_key())
     except UnsafeURL as error:
         _record_failure(credential, f"The base URL is refused: {error}")
