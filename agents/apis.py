@@ -15,6 +15,7 @@ from django.db import connections
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.http import HttpResponse, StreamingHttpResponse
+from django.http.request import split_domain_port
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -29,6 +30,7 @@ from agents.pipeline import phase_payload
 from config.errors import InvalidInput, NotFound, PayloadTooLarge
 from config.pagination import EnvelopePagination
 from config.ratelimits import enforce
+from config.renderers import EnvelopeJSONRenderer, NDJSONRenderer
 from modelconfig.providers.base import ProviderError
 
 logger = logging.getLogger(__name__)
@@ -120,6 +122,7 @@ async def _ndjson(start: dict, bridge: _BlueprintBridge) -> AsyncIterator[bytes]
 
 class CodegenApi(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    renderer_classes = [EnvelopeJSONRenderer, NDJSONRenderer]
 
     class InputSerializer(serializers.Serializer):
         query = serializers.CharField(trim_whitespace=True, allow_blank=True)
@@ -143,7 +146,11 @@ class CodegenApi(APIView):
                 message="You have created too many apps for now.")
         images = [image_store(owner=request.user, upload=upload) for upload in uploads]
         agent = services.agent_create(
-            owner=request.user, query=query, images=images, template=data.validated_data.get("template") or None
+            owner=request.user,
+            query=query,
+            images=images,
+            template=data.validated_data.get("template") or None,
+            origin_port=split_domain_port(request.get_host())[1],
         )
         from agents.catalog import choose
         from modelconfig.selectors import model_info

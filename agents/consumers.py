@@ -7,6 +7,7 @@ own threads so a slow provider never holds up the shared sync thread of other so
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from types import SimpleNamespace
@@ -66,6 +67,10 @@ def _is_uuid(value: str) -> bool:
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._background: set[asyncio.Task] = set()
+
     async def connect(self):
         self.agent_id = self.scope["url_route"]["kwargs"]["agent_id"]
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
@@ -95,6 +100,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.floor = seq
 
     async def disconnect(self, code):
+        for task in list(self._background):
+            task.cancel()
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -138,10 +145,18 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if handler is None:
             await self._error(f"Unknown message type: {kind}", "UNKNOWN_TYPE")
             return
-        try:
+
+        async def checked():
             if kind in LLM_COMMANDS:
                 await database_sync_to_async(self._enforce_llm_rate)()
             await handler(content)
+
+        await self._guarded(kind, checked())
+
+    async def _guarded(self, kind: str, work):
+        """Run a command, turning its failure into an `error` frame on this socket."""
+        try:
+            await work
         except RateLimited as exc:
             await self._reply("rate_limit_error", error={"message": exc.message, **exc.details})
         except AtelierError as exc:
@@ -180,10 +195,14 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(message, str) or not isinstance(image_ids, list):
             await self._error("user_suggestion needs `message` (text) and optional `imageIds` (list).", "INVALID_INPUT")
             return
-        # The reply calls a model: off the shared sync thread.
-        await sync_to_async(_run_db_call, thread_sensitive=False)(
+        # The reply calls a model: off the shared sync thread, and in the background so that a stop sent
+        # meanwhile on this socket is handled at once.
+        reply = sync_to_async(_run_db_call, thread_sensitive=False)(
             services.agent_user_suggestion, agent=self.agent, text=message, image_ids=image_ids
         )
+        task = asyncio.create_task(self._guarded("user_suggestion", reply))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def on_preview(self, content):
         from previews.services import deploy

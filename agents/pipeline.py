@@ -294,7 +294,8 @@ class _FileWriter:
     def abandon(self) -> None:
         """The stream ended mid-file (stop, crash of the call): keep the draft, regenerate later."""
         if self._current is not None:
-            File.objects.filter(pk=self._current.pk).update(draft="".join(self._draft))
+            # Nobody writes it any more; `complete` (still False for this phase) makes the resume regenerate it.
+            File.objects.filter(pk=self._current.pk).update(draft="".join(self._draft), generating=False)
 
 
 def _stream_files(*, agent: Agent, phase: Phase, action: str, messages, cancel: CancelToken) -> list[str]:
@@ -502,7 +503,7 @@ def _deploy_preview(agent: Agent) -> None:
     from previews.services import deploy
 
     try:
-        deploy(agent=agent)
+        deploy(agent=agent, base_port=agent.origin_port or None)
     except Exception:  # noqa: BLE001 - the deploy reports its own failure as an event; the app is still complete
         logger.exception("Automatic preview deployment failed for agent %s", agent.pk)
 

@@ -31,8 +31,12 @@ MAX_IMAGES_PER_TURN = 2
 
 
 @transaction.atomic
-def agent_create(*, owner, query: str, images: Iterable[Image] = (), template: str | None = None) -> Agent:
-    agent = Agent.objects.create(owner=owner, query=query, status=AgentStatus.PLANNING, template_name=template or "")
+def agent_create(
+    *, owner, query: str, images: Iterable[Image] = (), template: str | None = None, origin_port: str = ""
+) -> Agent:
+    agent = Agent.objects.create(
+        owner=owner, query=query, status=AgentStatus.PLANNING, template_name=template or "", origin_port=origin_port
+    )
     image_ids = []
     for image in images:
         image.agent = agent

@@ -12,3 +12,13 @@ class EnvelopeJSONRenderer(JSONRenderer):
                 return b""
             data = {"success": True, "data": data}
         return super().render(data, accepted_media_type, renderer_context)
+
+
+class NDJSONRenderer(EnvelopeJSONRenderer):
+    """Lets clients ask for `Accept: application/x-ndjson` on streaming endpoints; a refusal is one JSON line."""
+
+    media_type = "application/x-ndjson"
+    format = "ndjson"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return super().render(data, accepted_media_type, renderer_context) + b"\n"

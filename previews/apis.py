@@ -52,7 +52,11 @@ class DeployPreviewApi(APIView):
 
 class PreviewApi(APIView):
     class OutputSerializer(DeploymentOutputSerializer):
-        error = serializers.CharField()
+        # null when there is none, as in the WebSocket snapshot.
+        error = serializers.SerializerMethodField()
+
+        def get_error(self, deployment) -> str | None:
+            return deployment.error or None
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request, agent_id):

@@ -303,3 +303,30 @@ def test_usage_per_day(api_client, planned):
     body = api_client.get("/api/usage").json()["data"]
     assert body["totals"]["calls"] >= 4
     assert body["days"][0]["tokensIn"] > 0
+
+
+def test_codegen_honours_accept_ndjson(api_client):
+    response = api_client.post("/api/agent/codegen", {"query": "a counter"}, format="json",
+                               HTTP_ACCEPT="application/x-ndjson")
+    assert response.status_code == 200
+    assert b'"type": "blueprint"' in consume(response)
+
+
+def test_codegen_refusal_with_accept_ndjson_is_one_json_line(api_client):
+    response = api_client.post("/api/agent/codegen", {"query": ""}, format="json", HTTP_ACCEPT="application/x-ndjson")
+    assert response.status_code == 400
+    assert response.content.endswith(b"\n")
+    assert json.loads(response.content)["error"]["type"] == "INVALID_INPUT"
+
+
+def test_automatic_preview_uses_the_port_the_app_was_created_on(api_client, settings, tmp_path):
+    settings.PREVIEW_ROOT = tmp_path
+    settings.PREVIEW_PORT = ""
+    response = api_client.post("/api/agent/codegen", {"query": "a counter"}, format="json",
+                               HTTP_HOST="localhost:8123")
+    consume(response)
+    agent = Agent.objects.get()
+    generate(agent)
+    preview = api_client.get(f"/api/agent/{agent.pk}/preview", HTTP_HOST="localhost:8123").json()["data"]
+    assert preview["previewUrl"].endswith(".preview.localhost:8123/")
+    assert preview["error"] is None

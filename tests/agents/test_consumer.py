@@ -293,3 +293,18 @@ async def test_event_reaches_socket_within_20ms_of_emit(planned_agent, user):
         assert frame["chunk"] == str(i)
     assert statistics.median(latencies) < 0.020, latencies
     await communicator.disconnect()
+
+
+async def test_stop_is_handled_while_a_chat_reply_is_still_being_written(planned_agent, user, settings):
+    settings.OFFLINE_CHUNK_DELAY = 0.05  # a slow chat reply
+    communicator = await open_socket(planned_agent.pk, user)
+    await next_frame(communicator)
+    await communicator.send_json_to({"type": "user_suggestion", "message": "make it dark"})
+    await communicator.send_json_to({"type": "get_state"})
+    # The state reply arrives before the chat reply is finished: the socket was not blocked by it.
+    frames = await frames_until(communicator, "agent_state", timeout=5)
+    assert not any(f["type"] == "conversation_response" and not f["isStreaming"] for f in frames)
+    await communicator.send_json_to({"type": "stop_generation"})
+    await frames_until(communicator, "generation_stopped", timeout=20)
+    await wait_idle(planned_agent.pk)
+    await communicator.disconnect()

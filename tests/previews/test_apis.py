@@ -73,7 +73,7 @@ def test_preview_returns_the_latest_deployment(api_client, agent):
     assert data["deploymentId"] == deployment_id
     assert data["status"] == "ready"
     assert data["previewUrl"].startswith(f"http://{deployment_id}.preview.localhost")
-    assert data["error"] == ""
+    assert data["error"] is None
 
 
 def test_preview_before_any_deploy_is_404(api_client, agent):
