@@ -88,3 +88,24 @@ def api_client(user):
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole session: sync Playwright allows one instance per thread."""
+    from playwright.sync_api import expect, sync_playwright
+
+    # Assertions wait as long as actions do: a loaded CI machine is slower than the 5 s default.
+    expect.set_options(timeout=15_000)
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

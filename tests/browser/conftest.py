@@ -22,11 +22,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 ARTIFACTS = ROOT / "test-artifacts"
 PASSWORD = "a-Strong-passw0rd-for-tests"
 SLOW_CHUNK_DELAY = 0.005
@@ -121,19 +116,6 @@ def slow_server(tmp_path_factory, migrated_db):
     """A slower offline model, so a test can act while an app is still being written."""
     with _running_server(tmp_path_factory.mktemp("atelier-slow"), migrated_db, chunk_delay=SLOW_CHUNK_DELAY) as running:
         yield running
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import expect, sync_playwright
-
-    # Assertions wait as long as actions do: a loaded CI machine is slower than the 5 s default.
-    expect.set_options(timeout=15_000)
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class JsErrors(list):
