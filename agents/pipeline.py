@@ -227,7 +227,7 @@ class _FileWriter:
         self.purposes = {f["path"]: f.get("purpose", "") for f in phase.files}
         self.written: list[str] = []
         self._current: File | None = None
-        self._pending_chunk = ""
+        self._pending: list[str] = []
         self._draft: list[str] = []
         self._last_chunk_event = 0.0
         self._last_flush = 0.0
@@ -242,13 +242,13 @@ class _FileWriter:
             FileVersion.objects.create(file=file, phase=self.phase, content=file.content, sha256=file.sha256)
         File.objects.filter(pk=file.pk).update(generating=True, draft="", purpose=purpose or file.purpose)
         self._current = file
-        self._draft, self._pending_chunk = [], ""
+        self._draft, self._pending = [], []
         self._last_chunk_event = self._last_flush = time.monotonic()
         emit(self.agent.pk, "file_generating", message=f"Generating {path}", filePath=path, filePurpose=purpose)
 
     def on_chunk(self, path: str, text: str) -> None:
         self._draft.append(text)
-        self._pending_chunk += text
+        self._pending.append(text)
         now = time.monotonic()
         if now - self._last_chunk_event >= CHUNK_EVENT_INTERVAL:
             self._send_chunk(path)
@@ -257,9 +257,9 @@ class _FileWriter:
             self._last_flush = now
 
     def _send_chunk(self, path: str) -> None:
-        if self._pending_chunk:
-            emit(self.agent.pk, "file_chunk_generated", filePath=path, chunk=self._pending_chunk)
-            self._pending_chunk = ""
+        if self._pending:
+            emit(self.agent.pk, "file_chunk_generated", filePath=path, chunk="".join(self._pending))
+            self._pending = []
         self._last_chunk_event = time.monotonic()
 
     def on_close(self, path: str, content: str) -> None:
