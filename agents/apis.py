@@ -9,6 +9,7 @@ import logging
 import threading
 import zipfile
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import connections
@@ -91,6 +92,12 @@ class _BlueprintBridge:
                     return
 
 
+# Blueprints are written on a pool rather than a new thread per request: under concurrent requests, starting
+# threads was a large share of the view's time (bench/README.md). A busy pool only delays the chunks; the
+# `start` line is sent at once either way.
+_blueprint_pool = ThreadPoolExecutor(max_workers=settings.BLUEPRINT_THREADS, thread_name_prefix="atelier-blueprint")
+
+
 def _generate_in_background(agent, bridge: _BlueprintBridge) -> None:
     def work():
         try:
@@ -105,7 +112,7 @@ def _generate_in_background(agent, bridge: _BlueprintBridge) -> None:
         finally:
             connections.close_all()
 
-    threading.Thread(target=work, name=f"atelier-blueprint-{agent.pk}", daemon=True).start()
+    _blueprint_pool.submit(work)
 
 
 async def _ndjson(start: dict, bridge: _BlueprintBridge) -> AsyncIterator[bytes]:

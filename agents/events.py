@@ -17,6 +17,7 @@ import uuid
 
 from channels.layers import get_channel_layer
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -41,16 +42,32 @@ def seq_counter_init(*, agent_id, last_seq: int = 0) -> None:
     cache.add(_seq_key(agent_id), last_seq, timeout=None)
 
 
+# INCR only an existing key, in one round trip (Django's RedisCache.incr takes two: EXISTS, then INCR).
+_INCR_EXISTING = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('incr', KEYS[1]) end return false"
+
+
+def _incr_existing(key: str) -> int | None:
+    """The incremented counter, or None when the key is missing (never counted, or lost)."""
+    if isinstance(cache, RedisCache):
+        full_key = cache.make_and_validate_key(key)
+        value = cache._cache.get_client(full_key, write=True).eval(_INCR_EXISTING, 1, full_key)
+        return None if value is None else int(value)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        return None
+
+
 def _next_seq(agent_id) -> int:
     from agents.models import Agent
 
     key = _seq_key(agent_id)
-    try:
-        return cache.incr(key)
-    except ValueError:
+    seq = _incr_existing(key)
+    if seq is None:
         last = Agent.objects.filter(pk=agent_id).values_list("last_seq", flat=True).first() or 0
         cache.add(key, last + SEQ_RESTART_MARGIN, timeout=None)
-        return cache.incr(key)
+        seq = cache.incr(key)
+    return seq
 
 
 def emit(agent_id, type: str, **fields) -> dict:
