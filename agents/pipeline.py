@@ -234,17 +234,19 @@ class _FileWriter:
 
     def on_open(self, path: str) -> None:
         purpose = self.purposes.get(path, "")
-        file, created = File.objects.get_or_create(
-            agent=self.agent, path=path, defaults={"purpose": purpose, "complete": False, "phase": self.phase}
-        )
-        if not created and file.complete and not FileVersion.objects.filter(file=file, phase=self.phase).exists():
-            # Keep what the file was before this phase touched it, so the phase can be diffed and undone.
-            FileVersion.objects.create(file=file, phase=self.phase, content=file.content, sha256=file.sha256)
-        File.objects.filter(pk=file.pk).update(generating=True, draft="", purpose=purpose or file.purpose)
+        # One transaction with its event: the row and what clients are told agree, and SQLite commits once.
+        with transaction.atomic():
+            file, created = File.objects.get_or_create(
+                agent=self.agent, path=path, defaults={"purpose": purpose, "complete": False, "phase": self.phase}
+            )
+            if not created and file.complete and not FileVersion.objects.filter(file=file, phase=self.phase).exists():
+                # Keep what the file was before this phase touched it, so the phase can be diffed and undone.
+                FileVersion.objects.create(file=file, phase=self.phase, content=file.content, sha256=file.sha256)
+            File.objects.filter(pk=file.pk).update(generating=True, draft="", purpose=purpose or file.purpose)
+            emit(self.agent.pk, "file_generating", message=f"Generating {path}", filePath=path, filePurpose=purpose)
         self._current = file
         self._draft, self._pending = [], []
         self._last_chunk_event = self._last_flush = time.monotonic()
-        emit(self.agent.pk, "file_generating", message=f"Generating {path}", filePath=path, filePurpose=purpose)
 
     def on_chunk(self, path: str, text: str) -> None:
         self._draft.append(text)
