@@ -44,10 +44,6 @@ CHUNK_EVENT_INTERVAL = 0.05  # at most one file_chunk_generated per file per 50 
 DRAFT_FLUSH_INTERVAL = 0.25  # partial file flushed to the database at most every 250 ms
 
 
-class LeaseLost(Exception):
-    """Another run took the agent over; this one must stop touching it."""
-
-
 class GenerationFailed(Exception):
     def __init__(self, message: str, code: str):
         super().__init__(message)
@@ -129,7 +125,7 @@ def _files_context(agent: Agent) -> dict[str, str]:
     return dict(File.objects.filter(agent=agent, complete=True).order_by("path").values_list("path", "content"))
 
 
-def _images_for(image_ids) -> tuple[ImageInput, ...]:
+def images_for(image_ids) -> tuple[ImageInput, ...]:
     images = []
     for image in Image.objects.filter(pk__in=list(image_ids or [])):
         with image.file.open("rb") as handle:
@@ -182,7 +178,7 @@ def _json_call(
 
 def generate_blueprint(*, agent: Agent, cancel: CancelToken, on_chunk: Callable[[str], None] | None = None) -> dict:
     """Ask for the blueprint, save it with the chosen template and the first planned phase."""
-    images = _images_for(Image.objects.filter(agent=agent).values_list("pk", flat=True))
+    images = images_for(Image.objects.filter(agent=agent).values_list("pk", flat=True))
     messages = prompts.blueprint_messages(
         query=agent.query, templates=[s.summary() for s in catalog.starters().values()], images=images
     )
@@ -339,7 +335,7 @@ def implement_phase(*, agent: Agent, phase: Phase, cancel: CancelToken) -> None:
             files=_files_context(agent),
             files_to_write=remaining,
             requests=list(phase.requests),
-            images=_images_for(image_ids),
+            images=images_for(image_ids),
         )
         _stream_files(agent=agent, phase=phase, action="phase_implementation", messages=messages, cancel=cancel)
 
@@ -466,8 +462,6 @@ def _run_locked(*, agent_id, cancel: CancelToken, watchdog: _Watchdog) -> RunOut
         if watchdog.lost:
             return RunOutcome("lease_lost")
         return _stopped(agent)
-    except LeaseLost:
-        return RunOutcome("lease_lost")
     except ProviderError as exc:
         return _failed(agent, exc.message, "PROVIDER_ERROR")
     except GenerationFailed as exc:

@@ -137,7 +137,7 @@ def agent_reply(*, agent: Agent, history: list[dict], text: str, images: list[Im
     conversation_id = f"c-{uuid.uuid4().hex[:12]}"
     client = client_for(agent.owner, "conversation")
     messages = prompts.conversation_messages(
-        blueprint=agent.blueprint, history=history, message=text, images=pipeline._images_for([i.pk for i in images])
+        blueprint=agent.blueprint, history=history, message=text, images=pipeline.images_for([i.pk for i in images])
     )
     parts: list[str] = []
     last_sent = time.monotonic()

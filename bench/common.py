@@ -71,6 +71,16 @@ def commands() -> Iterable[dict]:
             yield json.loads(line)
 
 
+
+def terminate(process: subprocess.Popen, *, grace: float) -> None:
+    """SIGTERM, then SIGKILL if it is still there after `grace` seconds."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
 class Child:
     """A child process driven by JSON lines (commands on stdin, `@bench` answers on stdout)."""
 
@@ -123,12 +133,7 @@ class Child:
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
-                self.process.terminate()
-                try:
-                    self.process.wait(5)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait()
+                terminate(self.process, grace=5)
         self._log.close()
 
     def __enter__(self):
@@ -160,12 +165,7 @@ class Server:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            terminate(self.process, grace=10)
         self._log.close()
 
     def __enter__(self):
