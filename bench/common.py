@@ -71,7 +71,6 @@ def commands() -> Iterable[dict]:
             yield json.loads(line)
 
 
-
 def terminate(process: subprocess.Popen, *, grace: float) -> None:
     """SIGTERM, then SIGKILL if it is still there after `grace` seconds."""
     process.terminate()
