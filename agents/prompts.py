@@ -5,7 +5,7 @@ the blueprint / phase-plan JSON is validated here before anything is saved.
 
 Every prompt is a system message (the instructions for a real model) and one user message holding the
 context in tagged sections, which the built-in offline model reads back
-(`modelconfig.providers.offline.prompt`). The sections are escaped so that no content can close or open a
+(`agents.offline_model.prompt`). The sections are escaped so that no content can close or open a
 tag early, while staying verbatim for the model:
 
 - JSON sections (`<blueprint>`, `<phase>`, `<templates>`, ...) hold JSON whose "<", ">" and "&" are
@@ -217,6 +217,26 @@ change in the next phase. If the request is unclear, say what you will assume. N
 
 # --- Sections -----------------------------------------------------------------------------------------
 
+# The names of the tagged sections of a user message: the offline model reads them back by these names.
+SECTIONS = (
+    "user_request",
+    "templates",
+    "blueprint",
+    "completed_phases",
+    "pending_requests",
+    "phase",
+    "files_to_write",
+    "file_purpose",
+    "current_files",
+    "phases_left",
+    "conversation",
+    "message",
+)
+FILES_SECTION = "current_files"  # holds one `<file path="..." chars="N">` entry per file
+FILE_TAG = "file"
+LENGTH_ATTRIBUTE = "chars"
+PATH_ATTRIBUTE = "path"
+
 
 def _safe_json(value: object) -> str:
     """JSON with no "<", ">" or "&", so it can sit inside a tagged section without closing it."""
@@ -225,19 +245,27 @@ def _safe_json(value: object) -> str:
 
 
 def _json_section(name: str, value: object) -> str:
+    _check_section(name)
     return f"<{name}>\n{_safe_json(value)}\n</{name}>"
 
 
 def _text_section(name: str, text: str) -> str:
-    return f'<{name} chars="{len(text)}">\n{text}\n</{name}>'
+    _check_section(name)
+    return f'<{name} {LENGTH_ATTRIBUTE}="{len(text)}">\n{text}\n</{name}>'
 
 
 def _files_section(files: Mapping[str, str]) -> str:
     entries = [
-        f'<file path="{html.escape(path, quote=True)}" chars="{len(files[path])}">\n{files[path]}\n</file>\n'
+        f'<{FILE_TAG} {PATH_ATTRIBUTE}="{html.escape(path, quote=True)}" {LENGTH_ATTRIBUTE}="{len(files[path])}">\n'
+        f"{files[path]}\n</{FILE_TAG}>\n"
         for path in sorted(files)
     ]
-    return "<current_files>\n" + "".join(entries) + "</current_files>"
+    return f"<{FILES_SECTION}>\n" + "".join(entries) + f"</{FILES_SECTION}>"
+
+
+def _check_section(name: str) -> None:
+    if name not in SECTIONS:
+        raise ValueError(f"<{name}> is not one of the prompt sections the offline model reads.")
 
 
 def _user_message(parts: Iterable[str], images: Sequence[ImageInput] = ()) -> ChatMessage:

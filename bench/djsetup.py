@@ -58,8 +58,8 @@ def main() -> None:
 def time_blueprint(*, query: str, delay: float, runs: int) -> list[dict]:
     """The offline model's own timing for the blueprint prompt the codegen view builds, measured directly."""
     from agents import catalog, prompts
+    from agents.offline_model import OfflineClient
     from modelconfig.providers.base import ModelSettings
-    from modelconfig.providers.offline import OfflineClient
 
     results = []
     for _ in range(runs):

@@ -48,7 +48,7 @@ def pad_heredocs(text: str, kib: int) -> str:
 
 
 def chunked(text: str) -> Iterator[str]:
-    from modelconfig.providers.offline.client import CHUNK_SIZES
+    from agents.offline_model.client import CHUNK_SIZES
 
     pos = index = 0
     while pos < len(text):
@@ -147,9 +147,9 @@ def run_one(*, owner, query: str) -> Recorder:
 
 def measure(*, owner, queries: list[str], threads: int, pad_kib: int) -> dict:
     """Run the apps of `queries` on `threads` threads; then the baselines on what they streamed."""
+    from agents.offline_model import OfflineClient
     from agents.parsing import HeredocParser
     from modelconfig.providers.base import ModelSettings
-    from modelconfig.providers.offline import OfflineClient
 
     _settings["pad_kib"] = pad_kib
     recorders: list[Recorder] = []

@@ -19,7 +19,7 @@ from modelconfig.validation import UnsafeURL, validate_base_url
 # Imported on first use: the two SDKs cost ~65 MiB per process, which a deployment on the offline model (and
 # every worker until it calls a real provider) need not pay.
 CLIENT_CLASSES: dict[str, str] = {
-    Provider.OFFLINE: "modelconfig.providers.offline.OfflineClient",
+    Provider.OFFLINE: "agents.offline_model.OfflineClient",
     Provider.OPENAI: "modelconfig.providers.openai_compat.OpenAIClient",
     Provider.ANTHROPIC: "modelconfig.providers.anthropic_client.AnthropicClient",
 }

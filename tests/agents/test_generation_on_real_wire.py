@@ -9,8 +9,8 @@ import pytest
 
 from agents import prompts, services
 from agents.models import AgentStatus, UsageRecord
+from agents.offline_model.client import answer_for
 from modelconfig.providers.base import ChatMessage
-from modelconfig.providers.offline.client import answer_for
 from tests.agents.conftest import files_of, generate
 from tests.fake_llm import FakeLLMServer
 

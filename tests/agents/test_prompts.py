@@ -8,9 +8,9 @@ import json
 import pytest
 
 from agents import prompts
+from agents.offline_model.prompt import parse
 from agents.prompts import InvalidModelOutput
 from modelconfig.providers.base import ChatMessage, ImageInput
-from modelconfig.providers.offline.prompt import parse
 
 BLUEPRINT = {
     "title": "Todo List",

@@ -3,13 +3,13 @@
 import pytest
 from cryptography.fernet import Fernet
 
+from agents.offline_model import OfflineClient
 from modelconfig import selectors, services
 from modelconfig.actions import OFFLINE_MODEL, Action
 from modelconfig.clients import client_for
 from modelconfig.models import ModelConfig, ProviderCredential
 from modelconfig.providers.anthropic_client import AnthropicClient
 from modelconfig.providers.base import ChatMessage, ProviderError
-from modelconfig.providers.offline import OfflineClient
 from modelconfig.providers.openai_compat import OpenAIClient
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,486 @@
+"""The offline model's answer for each agent action, in exactly the format a real model is asked for.
+
+blueprint and phase_generation answer JSON; phase_implementation, file_regeneration and code_review
+answer heredoc blocks (`cat > path << 'EOF'` ... `EOF`); conversation answers plain text. Answers depend
+only on the prompt's sections, so the same prompt always gives the same answer.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import posixpath
+import re
+from collections.abc import Mapping
+
+from modelconfig.providers.base import ProviderError
+
+from . import edits
+from .design import spec_from_blueprint, spec_from_request
+from .kinds import CORE_FILES, core_files, kind_of, readme
+from .prompt import Prompt
+from .spec import AppSpec
+
+CORE_PHASE = "Core app"
+POLISH_PHASE = "Polish and persistence"
+APPLY_PREFIX = "Apply: "
+MAX_PHASE_NAME = 80
+PREFERRED_TEMPLATE = "static-web"
+_POLISH_DESCRIPTION = (
+    "Refine the look (transitions, focus rings, reduced motion, print styles), keep open tabs in sync "
+    "through localStorage events, and document the app in a README"
+)
+
+_SAFE_PATH = re.compile(r"[^\s<>'\";&|]+")
+
+
+# --- Heredocs -----------------------------------------------------------------------------------------
+
+
+def heredoc(path: str, content: str) -> str:
+    """One file as a heredoc block, with a delimiter that is on no line of the content."""
+    if not content.endswith("\n"):
+        content += "\n"
+    lines = {line.rstrip(" \t") for line in content.split("\n")}
+    delimiter, number = "EOF", 1
+    while delimiter in lines:
+        number += 1
+        delimiter = f"EOF_{number}"
+    shown = path if _SAFE_PATH.fullmatch(path) else f'"{path}"'
+    return f"cat > {shown} << '{delimiter}'\n{content}{delimiter}\n"
+
+
+def heredocs(files: Mapping[str, str]) -> str:
+    return "\n".join(heredoc(path, content) for path, content in files.items())
+
+
+# --- Blueprint ----------------------------------------------------------------------------------------
+
+
+def _template_name(templates: object) -> str | None:
+    names = [str(t.get("name")) for t in templates or [] if isinstance(t, Mapping) and t.get("name")]
+    if PREFERRED_TEMPLATE in names:
+        return PREFERRED_TEMPLATE
+    return names[0] if names else None
+
+
+def blueprint_for(spec: AppSpec, *, templates: object = ()) -> dict:
+    """The blueprint of the app the offline model writes for `spec`."""
+    kind = kind_of(spec)
+    blueprint: dict = {
+        "title": spec.title,
+        "projectName": spec.project,
+        "description": spec.description,
+        "colorPalette": list(spec.palette),
+        "views": [dict(view) for view in kind.views],
+        "userFlow": dict(kind.user_flow),
+        "implementationRoadmap": [
+            {"phase": CORE_PHASE, "description": f"A complete, working first version of {spec.title}"},
+            {"phase": POLISH_PHASE, "description": _POLISH_DESCRIPTION},
+        ],
+        "initialPhase": {
+            "name": CORE_PHASE,
+            "description": f"A complete, working first version of {spec.title}, saved in localStorage",
+            "files": [
+                {"path": "index.html", "purpose": "Page structure, the title and every control"},
+                {"path": "styles.css", "purpose": "Layout, palette, responsive and accessible styles"},
+                {"path": "app.js", "purpose": "Behaviour, rendering and localStorage persistence"},
+            ],
+            "lastPhase": False,
+        },
+    }
+    template = _template_name(templates)
+    if template:
+        blueprint["template"] = template
+    return blueprint
+
+
+def blueprint_answer(prompt: Prompt) -> str:
+    query = prompt.text("user_request") or prompt.raw
+    spec = spec_from_request(query)
+    blueprint = blueprint_for(spec, templates=prompt.json("templates", []))
+    return json.dumps(blueprint, indent=2, ensure_ascii=False)
+
+
+# --- Phase plans --------------------------------------------------------------------------------------
+
+
+def _existing(files: Mapping[str, str], preferred: str, extension: str) -> str:
+    if preferred in files:
+        return preferred
+    return next((path for path in sorted(files) if path.endswith(extension)), preferred)
+
+
+def _polish_phase(files: Mapping[str, str]) -> dict:
+    return {
+        "name": POLISH_PHASE,
+        "description": _POLISH_DESCRIPTION,
+        "files": [
+            {"path": _existing(files, "styles.css", ".css"), "purpose": "Transitions, focus, motion, print"},
+            {"path": _existing(files, "app.js", ".js"), "purpose": "Keep open tabs in sync"},
+            {"path": "README.md", "purpose": "What the app does and how to run it"},
+        ],
+        "lastPhase": True,
+    }
+
+
+def _clean_requests(requests: object) -> list[str]:
+    if not isinstance(requests, list):
+        return []
+    return [" ".join(str(r).split()) for r in requests if str(r).strip()]
+
+
+def _apply_phase(requests: list[str], files: Mapping[str, str], *, last: bool) -> dict:
+    first = requests[0]
+    name = APPLY_PREFIX + (first if len(first) <= 60 else first[:57].rstrip() + "...")
+    if len(requests) > 1:
+        name += f" (+{len(requests) - 1} more)"
+    purposes = {
+        "index.html": "Markup for the requested changes",
+        "styles.css": "Styles for the requested changes",
+        "app.js": "Behaviour for the requested changes",
+        "README.md": "Keep the README in step",
+    }
+    return {
+        "name": name[:MAX_PHASE_NAME],
+        "description": "Implement the user's requests:\n" + "\n".join(f"- {r}" for r in requests),
+        "files": [{"path": p, "purpose": purposes[p]} for p in edits.files_for(requests, dict(files))],
+        "lastPhase": last,
+    }
+
+
+def _phases_left(prompt: Prompt) -> int:
+    text = prompt.text("phases_left", "1").strip()
+    return int(text) if re.fullmatch(r"-?\d+", text) else 1
+
+
+def plan_answer(prompt: Prompt) -> str:
+    blueprint = prompt.require_dict("blueprint")
+    completed = [p for p in prompt.json("completed_phases", []) or [] if isinstance(p, Mapping)]
+    pending = _clean_requests(prompt.json("pending_requests", []))
+    phases_left = _phases_left(prompt)
+    polish_done = any(p.get("name") == POLISH_PHASE for p in completed)
+    phase: dict | None
+    if phases_left <= 0:
+        phase = None
+    elif pending:
+        phase = _apply_phase(pending, prompt.files, last=polish_done or phases_left <= 1)
+    elif not completed and isinstance(blueprint.get("initialPhase"), Mapping):
+        phase = dict(blueprint["initialPhase"])
+        phase["lastPhase"] = bool(phase.get("lastPhase")) or phases_left <= 1
+    elif not polish_done:
+        phase = _polish_phase(prompt.files)
+    else:
+        phase = None
+    return json.dumps(phase if phase is not None else {"done": True}, indent=2, ensure_ascii=False)
+
+
+# --- Phase implementation -----------------------------------------------------------------------------
+
+POLISH_CSS = """button,
+.button,
+input,
+select,
+textarea {
+  transition: background-color 150ms ease, border-color 150ms ease, box-shadow 150ms ease,
+    transform 150ms ease;
+}
+
+button:active:not(:disabled),
+.button:active {
+  transform: translateY(1px);
+}
+
+input:focus,
+select:focus,
+textarea:focus {
+  border-color: var(--primary);
+  box-shadow: 0 0 0 3px color-mix(in srgb, var(--primary) 25%, transparent);
+}
+
+.card {
+  animation: card-in 240ms ease-out both;
+}
+
+@keyframes card-in {
+  from {
+    opacity: 0;
+    transform: translateY(6px);
+  }
+
+  to {
+    opacity: 1;
+    transform: none;
+  }
+}
+
+::selection {
+  background: var(--primary);
+  color: var(--primary-contrast);
+}
+
+@media (prefers-reduced-motion: reduce) {
+  *,
+  *::before,
+  *::after {
+    animation: none !important;
+    transition: none !important;
+    scroll-behavior: auto !important;
+  }
+}
+
+@media print {
+  button,
+  form,
+  .app-actions {
+    display: none !important;
+  }
+
+  body {
+    background: #ffffff;
+    color: #000000;
+  }
+
+  .card {
+    box-shadow: none;
+  }
+}"""
+
+SYNC_TABS_JS = """// Another open tab changed the saved data: show the same data here.
+window.addEventListener('storage', (event) => {
+  const ours = typeof STORAGE_KEYS === 'undefined' || event.key === null || STORAGE_KEYS.includes(event.key);
+  if (ours && typeof reloadState === 'function') reloadState();
+});"""
+
+
+def _is_phase(phase: Mapping[str, object], name: object) -> bool:
+    return isinstance(name, str) and str(phase.get("name", "")).strip().lower() == name.strip().lower()
+
+
+def _is_initial(blueprint: Mapping[str, object], phase: Mapping[str, object]) -> bool:
+    initial = blueprint.get("initialPhase")
+    return isinstance(initial, Mapping) and _is_phase(phase, initial.get("name"))
+
+
+def _phase_requests(phase: Mapping[str, object]) -> list[str]:
+    """Requests for a phase planned without them at hand (a regenerated file, another model's plan)."""
+    name = str(phase.get("name", ""))
+    description = str(phase.get("description", ""))
+    if name.startswith(APPLY_PREFIX):
+        listed = [line[2:].strip() for line in description.split("\n") if line.startswith("- ")]
+        return listed or [name[len(APPLY_PREFIX) :]]
+    return [f"{name}: {description}".strip(": ")]
+
+
+def _placeholder(spec: AppSpec, path: str, purpose: str) -> str:
+    """A small, valid file for a path the offline apps do not have (e.g. planned by another model)."""
+    about = " ".join((purpose or f"Part of {spec.title}").split())
+    extension = posixpath.splitext(path)[1].lower()
+    if extension in (".html", ".htm"):
+        title = html.escape(spec.title, quote=False)
+        return (
+            f'<!doctype html>\n<html lang="en">\n<head>\n  <meta charset="utf-8">\n'
+            f'  <meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'  <title>{title}</title>\n  <link rel="stylesheet" href="styles.css">\n</head>\n<body>\n'
+            f'  <main class="app">\n    <h1>{title}</h1>\n    <p>{html.escape(about, quote=False)}</p>\n'
+            f'    <p><a href="index.html">Back to the app</a></p>\n  </main>\n</body>\n</html>\n'
+        )
+    if extension == ".css":
+        return f"/* {about.replace('*/', '* /')} */\n"
+    if extension in (".js", ".mjs"):
+        return f"// {about}\n'use strict';\n"
+    if extension == ".json":
+        return "{}\n"
+    if extension == ".md":
+        return f"# {spec.title}\n\n{about}\n"
+    return about + "\n"
+
+
+def _polish(path: str, content: str) -> str:
+    if path.endswith(".css"):
+        return edits.set_css_block(content, "polish", POLISH_CSS)
+    if path.endswith(".js"):
+        return edits.set_js_block(content, "sync-tabs", SYNC_TABS_JS)
+    return content
+
+
+def implement_file(
+    *,
+    spec: AppSpec,
+    blueprint: Mapping[str, object],
+    phase: Mapping[str, object],
+    files: Mapping[str, str],
+    path: str,
+    requests: list[str],
+    purpose: str = "",
+) -> str:
+    """The new content of `path` in `phase`: built fresh for the first phase, else edited in place."""
+    initial = _is_initial(blueprint, phase)
+    polish = _is_phase(phase, POLISH_PHASE)
+    if initial or path not in files:
+        fresh = core_files(spec) if path in CORE_FILES else {}
+        if path in fresh:
+            content = fresh[path]
+        elif path == edits.README_FILE:
+            content = readme(spec)
+        else:
+            content = _placeholder(spec, path, purpose)
+    else:
+        content = files[path]
+    if polish:
+        content = _polish(path, content)
+    if not requests and not initial and not polish:
+        requests = _phase_requests(phase)
+    for request in requests:
+        for change in edits.changes_in(request):
+            content = edits.apply(change, path, content)
+    return content
+
+
+def _purposes(phase: Mapping[str, object]) -> dict[str, str]:
+    return {
+        str(f.get("path")): str(f.get("purpose", ""))
+        for f in phase.get("files") or []
+        if isinstance(f, Mapping)
+    }
+
+
+def implementation_answer(prompt: Prompt) -> str:
+    blueprint = prompt.require_dict("blueprint")
+    phase = prompt.require_dict("phase")
+    purposes = _purposes(phase)
+    to_write = prompt.json("files_to_write")
+    paths = [str(p) for p in to_write] if isinstance(to_write, list) else list(purposes)
+    requests = _clean_requests(prompt.json("pending_requests", []))
+    spec = spec_from_blueprint(blueprint)
+    written = {
+        path: implement_file(
+            spec=spec,
+            blueprint=blueprint,
+            phase=phase,
+            files=prompt.files,
+            path=path,
+            requests=requests,
+            purpose=purposes.get(path, ""),
+        )
+        for path in paths
+    }
+    return heredocs(written)
+
+
+def regeneration_answer(prompt: Prompt) -> str:
+    blueprint = prompt.require_dict("blueprint")
+    phase = prompt.require_dict("phase")
+    to_write = prompt.json("files_to_write")
+    if not isinstance(to_write, list) or not to_write:
+        raise ProviderError("The offline model needs <files_to_write> naming the file to regenerate.")
+    path = str(to_write[0])
+    purpose = prompt.text("file_purpose") or _purposes(phase).get(path, "")
+    spec = spec_from_blueprint(blueprint)
+    content = implement_file(
+        spec=spec,
+        blueprint=blueprint,
+        phase=phase,
+        files=prompt.files,
+        path=path,
+        requests=[],
+        purpose=purpose,
+    )
+    return heredoc(path, content)
+
+
+# --- Code review --------------------------------------------------------------------------------------
+
+_EXTERNAL_TAG = re.compile(
+    r"[ \t]*<(script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"'](?:https?:)?//[^\"']*[\"'][^>]*>"
+    r"(?:\s*</script>)?[ \t]*\n?",
+    re.IGNORECASE,
+)
+_LOCAL_REF = re.compile(r"\b(?:src|href)\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
+_NOT_A_FILE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.IGNORECASE)
+_JS_IDS = re.compile(r"getElementById\(\s*['\"]([^'\"]+)['\"]\s*\)")
+
+
+def _references(page: str, path: str) -> bool:
+    return bool(re.search(rf"\b(?:src|href)\s*=\s*[\"'](?:\./)?{re.escape(path)}[\"']", page, re.IGNORECASE))
+
+
+def _insert_in_head(page: str, line: str) -> str:
+    index = page.lower().find("</head>")
+    if index == -1:
+        return line + "\n" + page
+    return page[:index] + "  " + line + "\n" + page[index:]
+
+
+def review(spec: AppSpec, files: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+    """Problems found (sentences) and the files fixed; only what surely breaks the app is fixed."""
+    problems: list[str] = []
+    page = files.get("index.html")
+    if page is None:
+        problems.append("index.html is missing, so the app has no entry point: I wrote it.")
+        return problems, {"index.html": core_files(spec)["index.html"]}
+    fixed_page = page
+    for match in _EXTERNAL_TAG.finditer(page):
+        problems.append(f"index.html loads a {match.group(1).lower()} from the network; I removed it.")
+    fixed_page = _EXTERNAL_TAG.sub("", fixed_page)
+    if '<meta name="viewport"' not in fixed_page.lower().replace("'", '"'):
+        problems.append("index.html has no viewport meta tag, so phones zoom out; I added it.")
+        viewport = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        fixed_page = _insert_in_head(fixed_page, viewport)
+    if "styles.css" in files and not _references(fixed_page, "styles.css"):
+        problems.append("index.html does not load styles.css; I linked it.")
+        fixed_page = _insert_in_head(fixed_page, '<link rel="stylesheet" href="styles.css">')
+    if "app.js" in files and not _references(fixed_page, "app.js"):
+        problems.append("index.html does not load app.js; I added it as a deferred script.")
+        fixed_page = _insert_in_head(fixed_page, '<script src="app.js" defer></script>')
+    for match in _LOCAL_REF.finditer(fixed_page):
+        target = re.split(r"[?#]", match.group(1), maxsplit=1)[0]
+        if not target or _NOT_A_FILE.match(target):
+            continue
+        normalised = posixpath.normpath(target.lstrip("/"))
+        if normalised not in files:
+            problems.append(f"index.html refers to {target}, which does not exist.")
+    script = files.get("app.js", "")
+    for element_id in sorted(set(_JS_IDS.findall(script))):
+        if not re.search(rf"\bid\s*=\s*[\"']{re.escape(element_id)}[\"']", fixed_page):
+            problems.append(f"app.js looks up #{element_id}, which index.html does not have.")
+    return problems, ({"index.html": fixed_page} if fixed_page != page else {})
+
+
+def review_answer(prompt: Prompt) -> str:
+    blueprint = prompt.json("blueprint")
+    spec = spec_from_blueprint(blueprint if isinstance(blueprint, dict) else {})
+    problems, fixed = review(spec, prompt.files)
+    if not problems:
+        return (
+            f"Review of {spec.title}: no problems found. index.html loads its stylesheet and script, every "
+            "file it refers to exists, every element app.js looks up is in the page, and nothing is loaded "
+            "from the network.\n"
+        )
+    count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+    text = f"Review of {spec.title}: {count}.\n" + "".join(f"- {p}\n" for p in problems)
+    return text + ("\n" + heredocs(fixed) if fixed else "")
+
+
+# --- Conversation -------------------------------------------------------------------------------------
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def conversation_answer(prompt: Prompt) -> str:
+    message = (prompt.text("message") if "message" in prompt.sections else prompt.raw).strip()
+    blueprint = prompt.json("blueprint")
+    has_title = isinstance(blueprint, dict) and blueprint.get("title")
+    title = str(blueprint["title"]) if has_title else "your app"
+    if not message:
+        return f"Hi! Tell me what you would like to change in {title}, and I will do it in the next phase."
+    changes = edits.changes_in(message)
+    if all(change.what == "note" for change in changes):
+        return (
+            f"Thanks, I have queued that for the next phase of {title}. The built-in offline model cannot "
+            "build new features by itself, so it will add a visible note of your request to the page; "
+            "connect an AI provider in the model settings to have it built for real."
+        )
+    return f"Sure! In the next phase I will {_join([edits.describe(c) for c in changes])} in {title}."
