@@ -79,11 +79,10 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.agent, code = await database_sync_to_async(_authorize)(
             user=self.scope.get("user"), agent_id=self.agent_id, ticket=ticket
         )
-        # Accept first so the client can read the 44xx close code (a refused handshake carries none).
-        await self.accept()
         if code is not None:
-            await self.close(code)
+            await self._refuse(code)
             return
+        await self.accept()
         self.user = self.agent.owner
         self.group = group_name(self.agent.pk)
         self.floor = None  # live events with seq <= floor are already covered by what we sent
@@ -98,6 +97,16 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
                 if frame["seq"] <= seq:
                     await self.send_json(frame)
         self.floor = seq
+
+    async def _refuse(self, code: int):
+        if any(name == b"origin" for name, _ in self.scope.get("headers", [])):
+            # A browser cannot read the status of a refused upgrade: accept, then close with the 44xx reason.
+            await self.accept()
+            await self.close(code)
+        else:
+            # Any other client (VibeSDK's SDK, scripts) gets the upgrade refused with HTTP 403, as VibeSDK
+            # refuses: the SDK's reconnect backoff then keeps growing, where an accepted socket resets it.
+            await self.close()
 
     async def disconnect(self, code):
         for task in list(self._background):

@@ -4,7 +4,7 @@ It times every event that carries `t` (wall clock ns at emit) against its own cl
 the seqs each socket received per phase, so the orchestrator can count what was lost.
 
 Commands (JSON lines on stdin): `connect` {sockets: [[url, agent_id]…], origin, headers}, `count` {phase},
-`report` {phase} (then forgets that phase), `close`.
+`report` {phase} (then forgets that phase), `close`. An origin of "same" sends each socket its own server's.
 """
 
 from __future__ import annotations
@@ -22,6 +22,14 @@ from websockets.exceptions import ConnectionClosed
 from bench.common import commands, raise_nofile_limit, say
 
 CONNECT_CONCURRENCY = 50
+
+
+def _origin(origin: str | None, url: str) -> str | None:
+    """The socket's own server as origin for "same": the socket compares scheme, host and port."""
+    if origin != "same":
+        return origin
+    scheme, rest = url.split("://", 1)
+    return f"{'https' if scheme == 'wss' else 'http'}://{rest.split('/', 1)[0]}"
 
 
 class Socket:
@@ -74,7 +82,7 @@ class Clients:
             async with limit:
                 try:
                     connection = await connect(
-                        url, origin=command.get("origin"), additional_headers=headers, compression=None,
+                        url, origin=_origin(command.get("origin"), url), additional_headers=headers, compression=None,
                         proxy=None, ping_interval=None, max_size=2**23, max_queue=256, open_timeout=60,
                     )
                     first = json.loads(await asyncio.wait_for(connection.recv(), 60))

@@ -100,7 +100,7 @@ def _redis(stack: ExitStack, agents: int, redis_url: str) -> Setup:
         server.wait_ready()
     emitter.answer(timeout=60)
     return Setup("redis", [f"ws://127.0.0.1:{s.port}" for s in servers], deployment.agent_ids, emitter,
-                 [s.pid for s in servers], origin=f"http://127.0.0.1:{servers[0].port}",
+                 [s.pid for s in servers], origin="same",
                  headers={"Cookie": deployment.session_cookie})
 
 

@@ -9,26 +9,18 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from agents.events import ServerLoopMiddleware  # noqa: E402
 from agents.routing import websocket_urlpatterns  # noqa: E402
-
-# AllowedHostsOriginValidator, minus the preview hosts: generated code on a preview origin must never
-# open a socket that rides on the user's session.
-_preview_suffix = f".{settings.PREVIEW_DOMAIN}"
-websocket_origins = [host for host in settings.ALLOWED_HOSTS if host != _preview_suffix]
-if settings.DEBUG and "*" in websocket_origins:
-    websocket_origins = ["*"]
+from config.origins import SocketOriginValidator  # noqa: E402
 
 application = ServerLoopMiddleware(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": OriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns)), websocket_origins
-            ),
+            # Same origin, scheme and port included; never a preview host; no Origin only with a ticket.
+            "websocket": SocketOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
         }
     )
 )
