@@ -9,6 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.lockout import locked_out
+from accounts.usernames import canonical_username
 from config.errors import Forbidden, Unauthorized
 from config.ratelimits import enforce
 
@@ -20,12 +22,24 @@ class UserOutputSerializer(serializers.Serializer):
     dateJoined = serializers.DateTimeField(source="date_joined")
 
 
+class UsernameField(serializers.RegexField):
+    """A user name as Django's forms read it: NFKC-normalised before it is checked."""
+
+    def __init__(self, **kwargs):
+        super().__init__(r"^[\w.@+-]+\Z", max_length=150, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = canonical_username(data)
+        return super().to_internal_value(data)
+
+
 class SignUpApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
     class InputSerializer(serializers.Serializer):
-        username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+        username = UsernameField()
         password = serializers.CharField(max_length=128, trim_whitespace=False)
         email = serializers.EmailField(required=False, allow_blank=True, default="")
 
@@ -66,7 +80,10 @@ class TokenApi(APIView):
                 message="Too many sign-in attempts from this address.")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, **data.validated_data)
+        # The Django request: django-axes records the attempt and flags a lockout on it.
+        user = authenticate(request._request, **data.validated_data)
+        if getattr(request._request, "axes_locked_out", False):
+            raise locked_out()
         if user is None:
             raise Unauthorized("Wrong username or password.")
         return Response({"token": services.user_token(user=user)})

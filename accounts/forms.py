@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
 from accounts.models import User
+from accounts.selectors import username_taken
 
 
 class SignUpForm(UserCreationForm):
@@ -13,6 +14,6 @@ class SignUpForm(UserCreationForm):
 
     def clean_username(self):
         username = self.cleaned_data["username"]
-        if User.objects.filter(username__iexact=username).exists():
+        if username_taken(username=username):
             raise forms.ValidationError("That username is taken.")
         return username

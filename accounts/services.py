@@ -8,13 +8,17 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from accounts.selectors import username_taken
+from accounts.usernames import canonical_username
 from config.errors import Conflict, InvalidInput
 
 
 @transaction.atomic
 def user_sign_up(*, username: str, password: str, email: str = "") -> User:
-    """Create a user after Django's password validation; usernames are case-insensitively unique."""
-    if User.objects.filter(username__iexact=username).exists():
+    """Create a user after Django's password validation; usernames are NFKC-normalised and unique
+    case-insensitively."""
+    username = canonical_username(username)
+    if username_taken(username=username):
         raise Conflict("That username is taken.", details={"fields": {"username": ["That username is taken."]}})
     user = User(username=username, email=email)
     try:

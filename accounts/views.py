@@ -21,7 +21,7 @@ def signup(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        auth.login(request, user, backend="accounts.backends.UsernameBackend")
         return redirect("home")
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
 

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "drf_spectacular",
     "channels",
     "accounts",
@@ -84,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.errors.JsonErrorMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into accounts.lockout's response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -225,6 +229,28 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 OPEN_SIGNUP = env.bool("ATELIER_OPEN_SIGNUP", default=True)
 
+# --- Sign-in limits and client addresses (issue #17) ---------------------------------------------------
+# Reverse proxies in front of the web processes that append to X-Forwarded-For (0: clients connect
+# directly). Every per-IP limit and the login lockout use config.clientip.client_ip.
+TRUSTED_PROXY_COUNT = env.int("ATELIER_TRUSTED_PROXY_COUNT", default=0)
+RATELIMIT_IP_META_KEY = "config.clientip.client_ip"
+# django-axes: the first backend refuses a locked-out sign-in on every path that checks a password.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.UsernameBackend"]
+LOGIN_FAILURE_LIMIT = env.int("ATELIER_LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_COOLOFF_SECONDS = env.int("ATELIER_LOGIN_COOLOFF_SECONDS", default=900)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_COOLOFF_SECONDS)
+# Per account and address: guessing one account from one address stops, and nobody can lock a user out
+# from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "config.clientip.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.usernames.axes_username"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+# --- end of sign-in limits ------------------------------------------------------------------------------
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -336,5 +362,6 @@ LOGGING = {
         "httpx2": {"level": "WARNING"},
         "httpcore2": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
