@@ -1,0 +1,621 @@
+// The workspace's state and how each event changes it. Pure: no DOM, no socket, no clock.
+//
+// `update(state, event, now)` returns `{state, commands}`: a new state (the old one is never changed, so a view
+// can tell what changed by reference) and the frames to send to the server. Events are the server's frames
+// (DESIGN.md §9) and the page's own, whose types start with "ui/" or "socket/". `now` is an ISO time for
+// messages that arrive without one.
+
+export const STATUS_LABELS = {
+  created: "Created",
+  planning: "Planning",
+  generating: "Generating",
+  deploying: "Deploying",
+  complete: "Complete",
+  stopped: "Stopped",
+  failed: "Failed",
+};
+export const PHASE_LABELS = { planned: "Planned", implementing: "In progress", done: "Done", failed: "Failed" };
+export const ACTIVE = new Set(["planning", "generating", "deploying"]);
+export const DEPLOYING = new Set(["pending", "building"]);
+// On a narrow screen every part is a tab; on a wide one Plan and Chat are always shown beside Code/Preview.
+export const TABS = ["plan", "chat", "code", "preview"];
+const WIDE_TABS = new Set(["code", "preview"]);
+
+// `page` is where the page itself is served: {port, previewDomain} (see `previewNeedsPort`).
+export function initialState({ narrow = false, page = { port: "", previewDomain: "" } } = {}) {
+  return {
+    page,
+    // What the server says.
+    loaded: false,
+    title: "",
+    status: "",
+    error: null,
+    blueprint: null,
+    phases: new Map(), // index -> {index, name, description, files: [{path, purpose}], status}
+    files: new Map(), // path -> {path, purpose, contents, complete, generating, phaseIndex}
+    drafts: new Map(), // path -> {text, points, epoch, gap}: a file as it streams (see `fileChunk`)
+    conversation: [], // {key, id, role, text, imageIds, createdAt, streaming, local, failed}
+    preview: null, // {deploymentId, status, previewUrl, error}
+    model: null,
+    currentPhase: null,
+    planningNext: false,
+    // What the page shows about it.
+    activity: "Loading the app…",
+    banner: null, // the error banner's text, null when there is none
+    chatError: null,
+    connection: { state: "connecting", reason: "" },
+    // What the user chose or asked for.
+    selected: null,
+    follow: true,
+    tab: "code",
+    narrow,
+    unseen: new Set(), // tabs with news the user has not looked at ("preview", "chat")
+    generateSent: false,
+    portFixAsked: new Set(),
+    deployRequested: false,
+    stopRequested: false,
+    resumeRequested: false,
+    sending: false,
+    localCount: 0,
+    epochs: 0, // a counter for draft epochs: each fresh stream of a file gets a new one
+  };
+}
+
+// ------------------------------------------------------------------------------------------ selectors
+
+export function isActive(state) {
+  return ACTIVE.has(state.status);
+}
+
+export function isOpen(state) {
+  return state.connection.state === "open";
+}
+
+// The tab on screen: on a wide screen Plan and Chat are not tabs, so Code stands in for them.
+export function shownTab(state) {
+  return state.narrow || WIDE_TABS.has(state.tab) ? state.tab : "code";
+}
+
+export function writingFile(state) {
+  for (const file of state.files.values()) if (file.generating) return file;
+  return null;
+}
+
+// The text the code view shows for a file: the stream while it is written (never the old contents of a file
+// being rewritten), the saved contents once it is done.
+export function visibleText(state, path) {
+  const file = state.files.get(path);
+  if (!file) return "";
+  if (file.generating) return state.drafts.get(path)?.text || "";
+  return file.contents;
+}
+
+export function phaseCounts(state, phase) {
+  const files = phase.files || [];
+  if (phase.status === "done") return [files.length, files.length];
+  let done = 0;
+  for (const planned of files) {
+    const file = state.files.get(planned.path);
+    if (file?.complete && !file.generating && file.phaseIndex === phase.index) done += 1;
+  }
+  return [done, files.length];
+}
+
+export function controls(state) {
+  const open = isOpen(state);
+  const { status } = state;
+  const deploying = state.deployRequested || DEPLOYING.has(state.preview?.status);
+  return {
+    stop: open && !state.stopRequested &&
+      (status === "generating" || status === "deploying" || (status === "planning" && state.generateSent)),
+    resume: open && !state.resumeRequested && (status === "stopped" || status === "failed"),
+    send: !state.sending && state.loaded,
+    deploy: open && [...state.files.values()].some((f) => f.complete) && !deploying,
+    deployLabel: state.preview?.status === "ready" ? "Redeploy" : "Deploy preview",
+  };
+}
+
+// A preview deployed by the pipeline (no request, so no port) on a server reached through a port lacks it.
+export function previewNeedsPort(state, url) {
+  try {
+    const parsed = new URL(url);
+    const domain = (state.page.previewDomain || "").toLowerCase();
+    return Boolean(state.page.port) && !parsed.port && Boolean(domain) && parsed.hostname.endsWith(`.${domain}`);
+  } catch {
+    return false;
+  }
+}
+
+// What the preview pane shows: a status line and, when live, the URL to load.
+export function previewView(state) {
+  const preview = state.preview;
+  if (!preview) return { status: state.deployRequested ? "Deploying…" : "Not deployed yet.", url: null, state: "none" };
+  if (DEPLOYING.has(preview.status) || state.deployRequested) return { status: "Deploying…", url: null, state: preview.status };
+  if (preview.status === "failed") {
+    return { status: `Deployment failed: ${preview.error || "unknown error"}`, url: null, state: "failed" };
+  }
+  if (preview.status === "ready" && preview.previewUrl) {
+    if (previewNeedsPort(state, preview.previewUrl) && !state.portFixAsked.has(preview.deploymentId)) {
+      return { status: "Preparing the preview…", url: null, state: "ready", fixPort: true };
+    }
+    return { status: "Live", url: preview.previewUrl, state: "live" };
+  }
+  return { status: STATUS_LABELS[preview.status] || preview.status || "", url: null, state: preview.status || "none" };
+}
+
+function snapshotActivity(state) {
+  const writing = writingFile(state);
+  switch (state.status) {
+    case "planning":
+      return state.blueprint ? "Starting code generation…" : "Planning your app…";
+    case "generating":
+    case "deploying":
+      return writing ? `Writing ${writing.path}…` : "Generating…";
+    case "complete":
+      return "Your app is ready. Ask for changes in the chat, or try it in the Preview tab.";
+    case "stopped":
+      return "Generation stopped. Resume to continue where it left off.";
+    case "failed":
+      return `Generation failed${state.error ? `: ${state.error}` : "."} Resume to try again.`;
+    default:
+      return "";
+  }
+}
+
+// ------------------------------------------------------------------------------------------ update
+
+export function update(state, event, now = "") {
+  const out = { state, commands: [] };
+  const handler = HANDLERS[event?.type];
+  if (!handler) return out;
+  handler(out, event, now);
+  maybeStartGeneration(out);
+  maybeFixPreviewPort(out);
+  return out;
+}
+
+// Each handler replaces `out.state` with a changed copy and may push commands.
+function set(out, changes) {
+  out.state = { ...out.state, ...changes };
+}
+
+function setStatus(out, status) {
+  if (status && status !== out.state.status) {
+    set(out, { status, stopRequested: false, resumeRequested: false });
+  }
+}
+
+function setActivity(out, text) {
+  if (text) set(out, { activity: text });
+}
+
+function send(out, frame) {
+  out.commands.push(frame);
+}
+
+function withSet(set_, value) {
+  const next = new Set(set_);
+  next.add(value);
+  return next;
+}
+
+function withoutSet(set_, value) {
+  if (!set_.has(value)) return set_;
+  const next = new Set(set_);
+  next.delete(value);
+  return next;
+}
+
+// The web UI starts generation as soon as the blueprint exists (DESIGN.md §8), once per page.
+function maybeStartGeneration(out) {
+  const s = out.state;
+  if (s.generateSent || s.status !== "planning" || !s.blueprint || s.files.size > 0 || !isOpen(s)) return;
+  send(out, { type: "generate_all" });
+  set(out, { generateSent: true, activity: "Starting code generation…" });
+}
+
+// A preview URL without the page's port: ask the server once to fix it (`preview` reuses the deployment and
+// corrects its URL).
+function maybeFixPreviewPort(out) {
+  const s = out.state;
+  if (!isOpen(s) || !previewView(s).fixPort) return;
+  send(out, { type: "preview" });
+  set(out, { portFixAsked: withSet(s.portFixAsked, s.preview.deploymentId) });
+}
+
+function codePoints(text) {
+  let surrogates = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) surrogates += 1;
+  }
+  return text.length - surrogates;
+}
+
+function dropCodePoints(text, count) {
+  let i = 0;
+  for (let n = 0; n < count && i < text.length; n += 1) {
+    const c = text.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+  }
+  return text.slice(i);
+}
+
+function freshDraft(out, text = "") {
+  const epochs = out.state.epochs + 1;
+  set(out, { epochs });
+  return { text, points: codePoints(text), epoch: epochs, gap: false };
+}
+
+function messageFromState(message) {
+  return {
+    key: `m-${message.id}`,
+    id: message.id,
+    role: message.role,
+    text: message.text || "",
+    imageIds: message.imageIds || [],
+    createdAt: message.createdAt,
+  };
+}
+
+function applySnapshot(out, snapshot, { replace }) {
+  if (!snapshot) return;
+  const previous = out.state;
+  const files = new Map();
+  const drafts = new Map();
+  for (const file of snapshot.files || []) {
+    const record = {
+      path: file.filePath,
+      purpose: file.filePurpose || "",
+      contents: file.fileContents || "",
+      complete: Boolean(file.complete),
+      generating: Boolean(file.generating),
+      phaseIndex: file.phaseIndex,
+    };
+    files.set(record.path, record);
+    if (!record.generating) continue;
+    const saved = file.draft || "";
+    const known = previous.drafts.get(record.path);
+    // A reply snapshot may be older than what has streamed since: keep ours when it extends the saved draft.
+    if (!replace && known && previous.files.get(record.path)?.generating && !known.gap &&
+        known.text.length >= saved.length && known.text.startsWith(saved)) {
+      drafts.set(record.path, known);
+    } else {
+      drafts.set(record.path, freshDraft(out, saved));
+    }
+  }
+  const phases = new Map((snapshot.phases || []).map((phase) => [phase.index, phase]));
+  const implementing = [...phases.values()].find((phase) => phase.status === "implementing");
+  const local = previous.conversation.filter((m) => m.local);
+  set(out, {
+    loaded: true,
+    title: snapshot.title || "",
+    error: snapshot.error || null,
+    blueprint: snapshot.blueprint || null,
+    model: snapshot.model || null,
+    preview: snapshot.preview || null,
+    phases,
+    files,
+    drafts,
+    currentPhase: implementing ? implementing.index : null,
+    planningNext: false,
+    conversation: [...(snapshot.conversation || []).map(messageFromState), ...local],
+  });
+  setStatus(out, snapshot.status);
+  const s = out.state;
+  if (!s.selected || !files.has(s.selected)) {
+    const writing = writingFile(s);
+    set(out, { selected: writing?.path || (files.has("index.html") ? "index.html" : [...files.keys()][0] || null) });
+  }
+  setActivity(out, snapshotActivity(out.state));
+}
+
+function upsertPhase(out, phase) {
+  if (!phase || typeof phase.index !== "number") return;
+  const phases = new Map(out.state.phases);
+  const known = phases.get(phase.index) || {};
+  const merged = { ...known, ...phase };
+  // Some frames carry a shortened file list: never lose planned files we already know.
+  if ((known.files?.length || 0) > (phase.files?.length || 0)) merged.files = known.files;
+  phases.set(phase.index, merged);
+  set(out, { phases });
+  if (merged.status === "implementing") set(out, { currentPhase: merged.index });
+}
+
+function fileStarted(out, path, purpose) {
+  const s = out.state;
+  const known = s.files.get(path) || { path, purpose: "", contents: "", complete: false, phaseIndex: null };
+  const files = new Map(s.files);
+  files.set(path, { ...known, purpose: purpose || known.purpose, generating: true, complete: false });
+  // A rewrite starts from nothing: the old contents are not part of the new stream.
+  const drafts = new Map(s.drafts);
+  drafts.set(path, freshDraft(out, ""));
+  set(out, { files, drafts });
+  if (s.follow || !s.selected) set(out, { selected: path });
+}
+
+// Places one chunk in the file's draft. `offset` (code points of the draft before this chunk) makes it exact:
+// a chunk the draft already holds (it arrived in a snapshot too) is trimmed, and a hole (chunks missed while
+// the socket was away) asks for a snapshot instead of gluing the pieces around it.
+function fileChunk(out, path, chunk, offset) {
+  if (!out.state.files.get(path)?.generating) fileStarted(out, path, "");
+  const s = out.state;
+  const draft = s.drafts.get(path);
+  let piece = chunk;
+  if (typeof offset === "number") {
+    if (draft.gap) return;
+    if (offset > draft.points) {
+      const drafts = new Map(s.drafts);
+      drafts.set(path, { ...draft, gap: true });
+      set(out, { drafts });
+      send(out, { type: "get_state" });
+      return;
+    }
+    if (offset < draft.points) piece = dropCodePoints(chunk, draft.points - offset);
+  }
+  if (!piece) return;
+  const drafts = new Map(s.drafts);
+  drafts.set(path, { ...draft, text: draft.text + piece, points: draft.points + codePoints(piece) });
+  set(out, { drafts });
+}
+
+function fileFinished(out, payload) {
+  if (!payload?.filePath) return;
+  const s = out.state;
+  const path = payload.filePath;
+  const known = s.files.get(path) || { path, phaseIndex: null };
+  const files = new Map(s.files);
+  files.set(path, {
+    ...known,
+    purpose: payload.filePurpose || known.purpose || "",
+    contents: payload.fileContents ?? "",
+    complete: true,
+    generating: false,
+    phaseIndex: s.currentPhase ?? known.phaseIndex,
+  });
+  const drafts = new Map(s.drafts);
+  drafts.delete(path);
+  set(out, { files, drafts });
+}
+
+function failLocalMessage(out, reason) {
+  const conversation = out.state.conversation;
+  let index = -1;
+  for (let i = conversation.length - 1; i >= 0; i -= 1) {
+    if (conversation[i].local && !conversation[i].failed) {
+      index = i;
+      break;
+    }
+  }
+  if (index < 0) return;
+  const next = conversation.slice();
+  next[index] = { ...next[index], failed: true };
+  set(out, { conversation: next, chatError: reason });
+}
+
+function showError(out, message) {
+  set(out, { banner: message });
+}
+
+function rateLimitSentence(error) {
+  const base = (error?.message || "Too many requests.").replace(/\s*Try again in \d+ seconds?\.?$/, "");
+  const retry = error?.retry_after_seconds;
+  if (retry === undefined) return base;
+  const value = Math.max(1, Math.ceil(Number(retry)));
+  return `${base} Try again in ${value} second${value === 1 ? "" : "s"}.`;
+}
+
+function markUnseen(out, tab) {
+  if (shownTab(out.state) !== tab) set(out, { unseen: withSet(out.state.unseen, tab) });
+}
+
+const HANDLERS = {
+  agent_connected(out, frame) {
+    applySnapshot(out, frame.state, { replace: true });
+  },
+  agent_state(out, frame) {
+    applySnapshot(out, frame.state, { replace: false });
+  },
+  generation_started(out, frame) {
+    setStatus(out, "generating");
+    setActivity(out, frame.message || "Starting code generation");
+  },
+  generation_resumed(out, frame) {
+    if (out.state.status === "stopped" || out.state.status === "failed") setStatus(out, "generating");
+    setActivity(out, frame.message || "Resuming generation");
+  },
+  phase_generating(out, frame) {
+    setStatus(out, "generating");
+    set(out, { planningNext: true });
+    setActivity(out, frame.message || "Planning the next phase");
+  },
+  phase_generated(out, frame) {
+    set(out, { planningNext: false });
+    upsertPhase(out, frame.phase);
+    if (!out.state.blueprint) send(out, { type: "get_state" });
+    setActivity(out, frame.message || `Planned phase: ${frame.phase?.name}`);
+  },
+  phase_implementing(out, frame) {
+    setStatus(out, "generating");
+    set(out, { planningNext: false, currentPhase: frame.phase?.index ?? out.state.currentPhase });
+    upsertPhase(out, frame.phase);
+    setActivity(out, frame.message || `Implementing phase: ${frame.phase?.name}`);
+  },
+  phase_implemented(out, frame) {
+    upsertPhase(out, frame.phase);
+    setActivity(out, frame.message || `Phase implemented: ${frame.phase?.name}`);
+  },
+  file_generating(out, frame) {
+    setStatus(out, "generating");
+    fileStarted(out, frame.filePath, frame.filePurpose);
+    setActivity(out, `Writing ${frame.filePath}…`);
+  },
+  file_chunk_generated(out, frame) {
+    fileChunk(out, frame.filePath, frame.chunk || "", frame.offset);
+  },
+  file_generated(out, frame) {
+    fileFinished(out, frame.file);
+    setActivity(out, frame.message || `Generated ${frame.file?.filePath}`);
+  },
+  generation_complete(out) {
+    setStatus(out, "complete");
+    set(out, { planningNext: false, activity: "Your app is ready. Open the Preview tab to try it." });
+  },
+  generation_stopped(out) {
+    setStatus(out, "stopped");
+    set(out, { planningNext: false, activity: "Generation stopped. Resume to continue where it left off." });
+  },
+  deployment_started(out, frame) {
+    set(out, { preview: { deploymentId: frame.deploymentId, status: "pending", previewUrl: null, error: null } });
+    setActivity(out, frame.message || "Deploying the preview…");
+  },
+  deployment_completed(out, frame) {
+    set(out, {
+      deployRequested: false,
+      preview: { deploymentId: frame.deploymentId, status: "ready", previewUrl: frame.previewUrl, error: null },
+    });
+    markUnseen(out, "preview");
+    if (!isActive(out.state)) setActivity(out, "Your app is ready and its preview is live. Ask for changes in the chat.");
+  },
+  deployment_failed(out, frame) {
+    set(out, {
+      deployRequested: false,
+      preview: { deploymentId: frame.deploymentId, status: "failed", previewUrl: null, error: frame.error },
+    });
+    setActivity(out, `Preview deployment failed: ${frame.error}`);
+  },
+  user_message(out, frame, now) {
+    const conversation = out.state.conversation;
+    if (conversation.some((m) => m.id === frame.messageId)) return;
+    const index = conversation.findIndex((m) => m.local && !m.failed && m.text === frame.message);
+    const next = conversation.slice();
+    if (index >= 0) {
+      next[index] = { ...next[index], id: frame.messageId, key: `m-${frame.messageId}`, local: false };
+    } else {
+      next.push({
+        key: `m-${frame.messageId}`,
+        id: frame.messageId,
+        role: "user",
+        text: frame.message || "",
+        imageIds: frame.imageIds || [],
+        createdAt: now,
+      });
+    }
+    set(out, { conversation: next });
+  },
+  conversation_response(out, frame, now) {
+    const key = `c-${frame.conversationId}`;
+    const conversation = out.state.conversation;
+    const index = conversation.findIndex((m) => m.key === key);
+    const streaming = Boolean(frame.isStreaming);
+    const text = frame.message || "";
+    if (index < 0) {
+      const last = conversation[conversation.length - 1];
+      // The final reply may already be in a snapshot taken between its save and its frame.
+      if (!streaming && last?.role === "assistant" && last.text === text) return;
+      set(out, { conversation: [...conversation, { key, role: "assistant", text, imageIds: [], createdAt: now, streaming }] });
+    } else {
+      const next = conversation.slice();
+      next[index] = { ...next[index], text, streaming };
+      set(out, { conversation: next });
+    }
+    if (!streaming) markUnseen(out, "chat");
+  },
+  conversation_state(out, frame) {
+    set(out, { conversation: (frame.messages || []).map(messageFromState) });
+  },
+  conversation_cleared(out) {
+    set(out, { conversation: [] });
+  },
+  error(out, frame) {
+    const message = frame.error || frame.message || "Something went wrong.";
+    // A reply to one of our commands (the pipeline's durable errors also carry `message`).
+    if (frame.message === undefined) failLocalMessage(out, message);
+    showError(out, message);
+    set(out, { deployRequested: false });
+    // A pipeline failure changes the app's status; ask for the truth rather than guessing from the code.
+    if (isActive(out.state)) send(out, { type: "get_state" });
+  },
+  rate_limit_error(out, frame) {
+    const sentence = rateLimitSentence(frame.error);
+    failLocalMessage(out, sentence);
+    showError(out, sentence);
+  },
+
+  // The socket's own news (AgentSocket.onConnection).
+  "socket/connection"(out, event) {
+    set(out, { connection: { state: event.state, reason: event.reason || "" } });
+    if (event.state === "closed") showError(out, event.reason);
+  },
+  // A command could not be sent after all (the socket is closing; its close event follows): forget that it
+  // was asked, and ask nothing more until the socket is open again.
+  "socket/send_failed"(out, event) {
+    const type = event.frame?.type;
+    if (isOpen(out.state)) set(out, { connection: { state: "reconnecting", reason: "" } });
+    if (type === "generate_all") set(out, { generateSent: false });
+    if (type === "preview") set(out, { deployRequested: false });
+    if (type === "stop_generation") set(out, { stopRequested: false });
+    if (type === "resume_generation") set(out, { resumeRequested: false });
+  },
+
+  // The page's own events.
+  "ui/select_file"(out, event) {
+    const file = out.state.files.get(event.path);
+    if (!file) return;
+    // Picking a finished file pauses following; picking the file being written resumes it.
+    set(out, { selected: event.path, follow: Boolean(file.generating && isActive(out.state)) });
+  },
+  "ui/toggle_follow"(out) {
+    const follow = !out.state.follow;
+    set(out, { follow });
+    const writing = follow ? writingFile(out.state) : null;
+    if (writing) set(out, { selected: writing.path });
+  },
+  "ui/select_tab"(out, event) {
+    if (!TABS.includes(event.tab)) return;
+    set(out, { tab: event.tab, unseen: withoutSet(out.state.unseen, event.tab) });
+  },
+  "ui/layout"(out, event) {
+    set(out, { narrow: Boolean(event.narrow) });
+    set(out, { unseen: withoutSet(out.state.unseen, shownTab(out.state)) });
+  },
+  "ui/dismiss_error"(out) {
+    set(out, { banner: null });
+  },
+  "ui/stop"(out) {
+    if (!controls(out.state).stop) return;
+    send(out, { type: "stop_generation" });
+    set(out, { stopRequested: true, activity: "Stopping…" });
+  },
+  "ui/resume"(out) {
+    if (!controls(out.state).resume) return;
+    send(out, { type: "resume_generation" });
+    set(out, { resumeRequested: true, banner: null, activity: "Resuming…" });
+  },
+  "ui/deploy"(out) {
+    if (!controls(out.state).deploy) return;
+    send(out, { type: "preview" });
+    set(out, { deployRequested: true });
+  },
+  "ui/chat_sending"(out) {
+    set(out, { sending: true, chatError: null });
+  },
+  "ui/chat_sent"(out, event, now) {
+    const localCount = out.state.localCount + 1;
+    set(out, {
+      sending: false,
+      localCount,
+      conversation: [...out.state.conversation, {
+        key: `local-${localCount}`,
+        role: "user",
+        text: event.text,
+        imageIds: event.imageIds || [],
+        createdAt: now,
+        local: true,
+      }],
+    });
+  },
+  "ui/chat_refused"(out, event) {
+    set(out, { sending: false, chatError: event.reason });
+  },
+};

@@ -1,0 +1,316 @@
+// The workspace's views: each draws one part of the page from the state (state.js) and nothing else.
+// `createViews(el, on)` returns `render(state)`; every view redraws only when the parts of the state it reads
+// have changed (the state is never mutated, so comparing references is enough), and the code view appends a
+// streaming file's new text instead of redrawing it.
+
+import { formatTime, h } from "../dom.js";
+import { highlight } from "../highlight.js";
+import {
+  PHASE_LABELS, STATUS_LABELS, controls, isActive, phaseCounts, previewView, shownTab, visibleText,
+} from "./state.js";
+
+// Calls `draw(state)` when any of `pick(state)`'s values changed since the last call.
+function memo(pick, draw) {
+  let last = null;
+  return (state) => {
+    const now = pick(state);
+    if (last && now.length === last.length && now.every((value, i) => value === last[i])) return;
+    last = now;
+    draw(state);
+  };
+}
+
+function nearBottom(element) {
+  return element.scrollHeight - element.scrollTop - element.clientHeight < 60;
+}
+
+export function createViews(el, on) {
+  const shownFiles = new Set(); // files already drawn in the tree: only newcomers get the entrance animation
+  const code = { path: null, epoch: null, length: 0, streaming: false, node: null, lines: 0 };
+  let iframeUrl = null;
+
+  function header(state) {
+    const title = state.title || (state.status === "planning" ? "Planning your app…" : "Untitled app");
+    el.title.textContent = title;
+    document.title = `${title} · Atelier`;
+    el.status.textContent = STATUS_LABELS[state.status] || state.status;
+    el.status.className = `status-pill status-${state.status}`;
+    if (state.model) {
+      el.model.hidden = false;
+      el.modelName.textContent = state.model.name;
+      el.model.title = `Model: ${state.model.provider} / ${state.model.name}`;
+      el.offlineBadge.hidden = state.model.provider !== "offline";
+    }
+  }
+
+  function activity(state) {
+    el.activity.textContent = state.activity;
+    el.spinner.hidden = !isActive(state);
+  }
+
+  function banner(state) {
+    el.errorText.textContent = state.banner || "";
+    el.errorBanner.hidden = !state.banner;
+  }
+
+  function connection(state) {
+    const { state: name, reason } = state.connection;
+    const labels = { connecting: "Connecting…", open: "Live", reconnecting: "Reconnecting…" };
+    el.connection.dataset.state = name;
+    el.connection.textContent = name === "closed" ? reason : labels[name] || name;
+  }
+
+  function buttons(state) {
+    const can = controls(state);
+    el.stop.disabled = !can.stop;
+    el.resume.disabled = !can.resume;
+    el.chatSend.disabled = !can.send;
+    el.deploy.disabled = !can.deploy;
+    el.deploy.textContent = can.deployLabel;
+  }
+
+  function phases(state) {
+    const list = [...state.phases.values()].sort((a, b) => a.index - b.index);
+    const items = list.map((phase) => {
+      const [done, total] = phaseCounts(state, phase);
+      let status = phase.status || "planned";
+      if (status === "implementing" && !isActive(state)) status = "paused";
+      const label = status === "paused" ? "Paused" : PHASE_LABELS[status] || status;
+      return h("li", {
+        class: `phase phase-${status}`,
+        "aria-current": status === "implementing" ? "step" : null,
+        dataset: { index: phase.index, status: phase.status || "planned" },
+      },
+      h("span", { class: "phase-marker", "aria-hidden": "true" }, status === "done" ? "✓" : status === "failed" ? "!" : ""),
+      h("div", { class: "phase-body" },
+        h("div", { class: "phase-name" }, phase.name || `Phase ${phase.index + 1}`),
+        h("div", { class: "phase-meta" },
+          h("span", { class: "phase-status" }, label),
+          " · ",
+          h("span", { class: "phase-files" }, `${done}/${total} files`)),
+        phase.description ? h("p", { class: "phase-desc" }, phase.description) : null));
+    });
+    if (state.planningNext) {
+      items.push(h("li", { class: "phase phase-planning", "aria-current": "step" },
+        h("span", { class: "phase-marker", "aria-hidden": "true" }),
+        h("div", { class: "phase-body" }, h("div", { class: "phase-name" }, "Planning the next phase…"))));
+    }
+    if (!items.length) {
+      items.push(h("li", { class: "muted empty" }, state.blueprint ? "No phases yet." : "Waiting for the plan…"));
+    }
+    el.phases.replaceChildren(...items);
+    el.phases.querySelector('[aria-current="step"]')?.scrollIntoView({ block: "nearest" });
+    const doneCount = list.filter((p) => p.status === "done").length;
+    el.planProgress.textContent = list.length ? `${doneCount} of ${list.length} done` : "";
+  }
+
+  function buildTree(paths) {
+    const tree = { dirs: new Map(), files: [] };
+    for (const path of paths) {
+      const parts = path.split("/");
+      let node = tree;
+      for (const dir of parts.slice(0, -1)) {
+        if (!node.dirs.has(dir)) node.dirs.set(dir, { dirs: new Map(), files: [] });
+        node = node.dirs.get(dir);
+      }
+      node.files.push(path);
+    }
+    return tree;
+  }
+
+  function fileItem(state, path) {
+    const file = state.files.get(path);
+    const writing = file.generating && isActive(state);
+    const stateClass = writing ? "writing" : file.generating ? "interrupted" : file.complete ? "done" : "pending";
+    const stateLabel = { writing: "being written", interrupted: "interrupted", done: "written", pending: "waiting" }[stateClass];
+    const isNew = !shownFiles.has(path);
+    shownFiles.add(path);
+    return h("li", { class: "tree-file" },
+      h("button", {
+        type: "button",
+        class: `file file-${stateClass}${isNew ? " file-new" : ""}`,
+        dataset: { path },
+        "aria-current": state.selected === path ? "true" : null,
+        title: file.purpose ? `${path} — ${file.purpose}` : path,
+        onclick: () => on.selectFile(path),
+      },
+      h("span", { class: "file-icon", "aria-hidden": "true" }),
+      h("span", { class: "file-name" }, path.split("/").pop()),
+      h("span", { class: "visually-hidden" }, ` (${stateLabel})`)));
+  }
+
+  function treeNodes(state, node) {
+    const dirs = [...node.dirs.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, child]) =>
+      h("li", { class: "tree-dir" },
+        h("span", { class: "dir-name" }, `${name}/`),
+        h("ul", {}, ...treeNodes(state, child))));
+    return [...dirs, ...node.files.sort().map((path) => fileItem(state, path))];
+  }
+
+  function tree(state) {
+    const paths = [...state.files.keys()];
+    const focused = document.activeElement?.closest?.("#file-tree [data-path]")?.dataset.path;
+    el.fileCount.textContent = paths.length ? `${[...state.files.values()].filter((f) => f.complete).length}/${paths.length}` : "";
+    if (!paths.length) {
+      el.tree.replaceChildren(h("li", { class: "muted empty" }, "No files yet."));
+      return;
+    }
+    el.tree.replaceChildren(...treeNodes(state, buildTree(paths)));
+    // Redrawing must not take the keyboard focus away from the file the user is on.
+    if (focused) el.tree.querySelector(`[data-path="${CSS.escape(focused)}"]`)?.focus();
+  }
+
+  function growGutter(lines) {
+    if (lines <= code.lines) return;
+    const numbers = [];
+    for (let n = code.lines + 1; n <= lines; n += 1) numbers.push(n);
+    el.gutter.append(document.createTextNode((code.lines ? "\n" : "") + numbers.join("\n")));
+    code.lines = lines;
+  }
+
+  function codeView(state) {
+    const path = state.selected;
+    const file = path ? state.files.get(path) : null;
+    if (!file) {
+      Object.assign(code, { path: null, epoch: null, length: 0, streaming: false, node: null, lines: 0 });
+      el.gutter.replaceChildren();
+      el.codeEmpty.hidden = false;
+      el.codeBody.hidden = true;
+      el.codePath.textContent = "No file selected";
+      el.codeState.textContent = "";
+      el.codeText.replaceChildren();
+      return;
+    }
+    const writing = file.generating && isActive(state);
+    el.codeEmpty.hidden = true;
+    el.codeBody.hidden = false;
+    el.codePath.textContent = file.path;
+    el.codeState.textContent = writing ? "Writing…" : file.generating ? "Interrupted" : file.purpose;
+    el.codeState.classList.toggle("writing", writing);
+    el.codeBody.classList.toggle("is-writing", writing);
+    const text = visibleText(state, path);
+    if (file.generating) {
+      const epoch = state.drafts.get(path)?.epoch ?? null;
+      if (code.streaming && code.path === path && code.epoch === epoch && text.length >= code.length) {
+        // The same stream grew: append only what is new.
+        const added = text.slice(code.length);
+        if (added) {
+          code.node.appendData(added);
+          growGutter(code.lines + (added.match(/\n/g) || []).length);
+        }
+      } else {
+        el.gutter.replaceChildren();
+        code.lines = 0;
+        code.node = document.createTextNode(text);
+        el.codeText.replaceChildren(code.node);
+        growGutter(text.split("\n").length);
+      }
+      Object.assign(code, { path, epoch, length: text.length, streaming: true });
+      if (state.follow) el.codeBody.scrollTop = el.codeBody.scrollHeight;
+      return;
+    }
+    if (!code.streaming && code.path === path && code.length === text.length && code.text === text) return;
+    el.gutter.replaceChildren();
+    code.lines = 0;
+    el.codeText.replaceChildren(highlight(text, path));
+    growGutter(text.split("\n").length);
+    el.codeBody.scrollTop = 0;
+    Object.assign(code, { path, epoch: null, length: text.length, text, streaming: false, node: null });
+  }
+
+  function chatMessage(message) {
+    return h("li", {
+      class: `msg msg-${message.role}${message.streaming ? " streaming" : ""}${message.failed ? " failed" : ""}`,
+      dataset: { key: message.key },
+      // A reply being streamed is announced once, when it is whole.
+      "aria-busy": message.streaming ? "true" : null,
+    },
+    h("div", { class: "msg-who" },
+      message.role === "user" ? "You" : "Atelier",
+      message.createdAt ? h("time", { datetime: message.createdAt }, formatTime(message.createdAt)) : null),
+    h("div", { class: "msg-text" }, message.text),
+    message.imageIds?.length
+      ? h("div", { class: "msg-images" }, `${message.imageIds.length} image${message.imageIds.length > 1 ? "s" : ""} attached`)
+      : null,
+    message.failed ? h("div", { class: "msg-failed" }, "Not sent") : null);
+  }
+
+  const chatNodes = new Map(); // message object -> its <li>: unchanged messages keep their node
+  function chat(state) {
+    const stick = nearBottom(el.chatLog);
+    if (!state.conversation.length) {
+      chatNodes.clear();
+      el.chatLog.replaceChildren(h("li", { class: "muted empty" }, "Ask for changes here once the app is written."));
+      return;
+    }
+    const nodes = state.conversation.map((message) => chatNodes.get(message) || chatMessage(message));
+    chatNodes.clear();
+    state.conversation.forEach((message, i) => chatNodes.set(message, nodes[i]));
+    const current = [...el.chatLog.children];
+    if (current.length !== nodes.length || current.some((node, i) => node !== nodes[i])) el.chatLog.replaceChildren(...nodes);
+    if (stick) el.chatLog.scrollTop = el.chatLog.scrollHeight;
+  }
+
+  function chatError(state) {
+    el.chatError.replaceChildren(...(state.chatError ? [h("p", {}, state.chatError)] : []));
+  }
+
+  function preview(state) {
+    const view = previewView(state);
+    el.previewStatus.textContent = view.status;
+    el.previewStatus.dataset.state = view.state;
+    el.previewUrl.textContent = view.url || "";
+    el.reload.disabled = !view.url;
+    if (view.url) {
+      el.open.href = view.url;
+      el.open.removeAttribute("aria-disabled");
+    } else {
+      el.open.removeAttribute("href");
+      el.open.setAttribute("aria-disabled", "true");
+    }
+    el.frame.hidden = !view.url;
+    el.previewEmpty.hidden = Boolean(view.url);
+    // Load the app only when someone looks at it; a newer deployment replaces an older one in view.
+    if (view.url && (shownTab(state) === "preview" || iframeUrl) && iframeUrl !== view.url) {
+      iframeUrl = view.url;
+      el.frame.src = view.url;
+    }
+  }
+
+  function tabs(state) {
+    const shown = shownTab(state);
+    for (const tab of el.tabs) {
+      const selected = tab.dataset.tab === shown;
+      tab.setAttribute("aria-selected", String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+    }
+    for (const [name, panel] of Object.entries(el.panels)) panel.hidden = name !== shown;
+    el.previewDot.hidden = !state.unseen.has("preview");
+  }
+
+  const views = [
+    memo((s) => [s.title, s.status, s.model], header),
+    memo((s) => [s.activity, s.status], activity),
+    memo((s) => [s.banner], banner),
+    memo((s) => [s.connection], connection),
+    memo((s) => [s.status, s.connection, s.files, s.preview, s.deployRequested, s.stopRequested, s.resumeRequested,
+      s.sending, s.loaded, s.generateSent], buttons),
+    memo((s) => [s.phases, s.files, s.status, s.planningNext, s.blueprint], phases),
+    memo((s) => [s.files, s.selected, s.status], tree),
+    memo((s) => [s.selected, s.files.get(s.selected), s.drafts.get(s.selected), s.status, s.follow], codeView),
+    memo((s) => [s.conversation], chat),
+    memo((s) => [s.chatError], chatError),
+    memo((s) => [s.tab, s.narrow, s.unseen], tabs),
+    memo((s) => [s.preview, s.deployRequested, s.portFixAsked, s.tab, s.narrow], preview),
+    memo((s) => [s.follow], (s) => el.follow.setAttribute("aria-pressed", String(s.follow))),
+  ];
+
+  return {
+    render(state) {
+      for (const view of views) view(state);
+    },
+    reloadPreview() {
+      if (iframeUrl) el.frame.src = iframeUrl;
+    },
+  };
+}

@@ -1,0 +1,285 @@
+// The workspace's state rules (static/js/workspace/state.js), without a browser: frames in, state and
+// commands out. Run with `node --test tests/js/` (tests/js/test_node.py runs it inside pytest).
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  controls, initialState, previewView, shownTab, update, visibleText,
+} from "../../static/js/workspace/state.js";
+
+const NOW = "2026-01-01T12:00:00.000Z";
+
+// Freezes the state deeply enough that a handler changing it in place throws.
+function frozen(state) {
+  for (const value of Object.values(state)) {
+    if (value instanceof Map || value instanceof Set) {
+      value.set = value.add = value.delete = value.clear = () => {
+        throw new Error("state was mutated");
+      };
+    }
+  }
+  return Object.freeze(state);
+}
+
+// Plays events in order; returns the final state and every command sent.
+function play(events, state = initialState()) {
+  const commands = [];
+  for (const event of events) {
+    const result = update(frozen(state), event, NOW);
+    state = result.state;
+    commands.push(...result.commands);
+  }
+  return { state, commands };
+}
+
+function file(path, fields = {}) {
+  return {
+    filePath: path, filePurpose: "", fileContents: "", complete: false, generating: false, draft: "",
+    phaseIndex: 0, ...fields,
+  };
+}
+
+function snapshot(fields = {}) {
+  return {
+    title: "Todo List", status: "generating", blueprint: { title: "Todo List" },
+    phases: [{ index: 0, name: "Core", description: "", files: [{ path: "index.html" }, { path: "app.js" }], status: "implementing" }],
+    files: [], conversation: [], preview: null, model: { provider: "offline", name: "atelier-offline" },
+    ...fields,
+  };
+}
+
+const open = { type: "socket/connection", state: "open" };
+const connected = (fields) => ({ type: "agent_connected", seq: 10, state: snapshot(fields) });
+
+test("chunks of a file stream into its draft and the saved file replaces it", () => {
+  const { state } = play([
+    open, connected(),
+    { type: "file_generating", filePath: "app.js", filePurpose: "logic" },
+    { type: "file_chunk_generated", filePath: "app.js", chunk: "const a", offset: 0 },
+    { type: "file_chunk_generated", filePath: "app.js", chunk: " = 1;\n", offset: 7 },
+  ]);
+  assert.equal(state.selected, "app.js");
+  assert.equal(visibleText(state, "app.js"), "const a = 1;\n");
+  const done = play([{ type: "file_generated", file: { filePath: "app.js", fileContents: "const a = 1;\n", filePurpose: "logic" } }], state).state;
+  assert.equal(visibleText(done, "app.js"), "const a = 1;\n");
+  assert.equal(done.files.get("app.js").complete, true);
+  assert.equal(done.drafts.has("app.js"), false);
+});
+
+test("a file being rewritten starts empty, never showing its old contents", () => {
+  const old = "<h1>old page</h1>\n";
+  const { state } = play([
+    open, connected({ files: [file("index.html", { fileContents: old, complete: true })] }),
+    { type: "file_generating", filePath: "index.html" },
+  ]);
+  assert.equal(visibleText(state, "index.html"), "");
+  const next = play([{ type: "file_chunk_generated", filePath: "index.html", chunk: "<h1>new", offset: 0 }], state).state;
+  assert.equal(visibleText(next, "index.html"), "<h1>new");
+});
+
+test("a snapshot of a file being rewritten shows its draft, not the old contents", () => {
+  const { state } = play([
+    open,
+    connected({ files: [file("index.html", { fileContents: "<h1>old", complete: false, generating: true, draft: "<h1>ne" })] }),
+  ]);
+  assert.equal(visibleText(state, "index.html"), "<h1>ne");
+});
+
+test("after a reload the draft plus what follows is exact: repeated chunks are trimmed by offset", () => {
+  const { state } = play([
+    open,
+    connected({ files: [file("app.js", { generating: true, draft: "let x = 1;\nlet y" })] }),
+    // Sent before the snapshot was read, delivered after it: already in the draft.
+    { type: "file_chunk_generated", filePath: "app.js", chunk: "let x = 1;\n", offset: 0 },
+    { type: "file_chunk_generated", filePath: "app.js", chunk: "let y = 2;", offset: 11 },
+    { type: "file_chunk_generated", filePath: "app.js", chunk: "\n", offset: 21 },
+  ]);
+  assert.equal(visibleText(state, "app.js"), "let x = 1;\nlet y = 2;\n");
+});
+
+test("offsets count code points, so emoji do not shift the stream", () => {
+  const { state } = play([
+    open,
+    connected({ files: [file("app.js", { generating: true, draft: "🍅 a" })] }),
+    { type: "file_chunk_generated", filePath: "app.js", chunk: "a🍅b", offset: 2 },
+    { type: "file_chunk_generated", filePath: "app.js", chunk: "c", offset: 5 },
+  ]);
+  assert.equal(visibleText(state, "app.js"), "🍅 a🍅bc");
+});
+
+test("a hole in the stream asks for the state instead of gluing pieces around it", () => {
+  const { state, commands } = play([
+    open,
+    connected({ files: [file("app.js", { generating: true, draft: "abc" })] }),
+    { type: "file_chunk_generated", filePath: "app.js", chunk: "ghi", offset: 6 },
+    { type: "file_chunk_generated", filePath: "app.js", chunk: "jkl", offset: 9 },
+  ]);
+  assert.deepEqual(commands, [{ type: "get_state" }]);
+  assert.equal(visibleText(state, "app.js"), "abc");
+  const filled = play([
+    { type: "agent_state", state: snapshot({ files: [file("app.js", { generating: true, draft: "abcdefghijkl" })] }) },
+    { type: "file_chunk_generated", filePath: "app.js", chunk: "mno", offset: 12 },
+  ], state).state;
+  assert.equal(visibleText(filled, "app.js"), "abcdefghijklmno");
+});
+
+test("a reply snapshot older than the stream keeps what has streamed since", () => {
+  const { state } = play([
+    open,
+    connected({ files: [file("app.js", { generating: true, draft: "ab" })] }),
+    { type: "file_chunk_generated", filePath: "app.js", chunk: "cd", offset: 2 },
+    { type: "agent_state", state: snapshot({ files: [file("app.js", { generating: true, draft: "abc" })] }) },
+    { type: "file_chunk_generated", filePath: "app.js", chunk: "e", offset: 4 },
+  ]);
+  assert.equal(visibleText(state, "app.js"), "abcde");
+});
+
+test("chunks without an offset (older servers) are appended", () => {
+  const { state } = play([
+    open, connected(),
+    { type: "file_chunk_generated", filePath: "app.js", chunk: "a" },
+    { type: "file_chunk_generated", filePath: "app.js", chunk: "b" },
+  ]);
+  assert.equal(visibleText(state, "app.js"), "ab");
+});
+
+test("generation starts once when the blueprint exists and the socket is open", () => {
+  const planning = connected({ status: "planning", phases: [] });
+  const before = play([planning]);
+  assert.deepEqual(before.commands, []);
+  const { state, commands } = play([open, { type: "agent_state", state: planning.state }], before.state);
+  assert.deepEqual(commands, [{ type: "generate_all" }]);
+  assert.equal(state.activity, "Starting code generation…");
+  assert.equal(controls(state).stop, true);
+  const again = play([{ type: "socket/connection", state: "reconnecting" }, open, planning], state);
+  assert.deepEqual(again.commands, []);
+});
+
+test("a generate_all that could not be sent is sent again on the next connection", () => {
+  const planning = connected({ status: "planning", phases: [] });
+  const { state } = play([open, planning, { type: "socket/send_failed", frame: { type: "generate_all" } }]);
+  const { commands } = play([{ type: "socket/connection", state: "reconnecting" }, open], state);
+  assert.deepEqual(commands, [{ type: "generate_all" }]);
+});
+
+test("a planned phase before the blueprint is known asks for the state", () => {
+  const { commands } = play([
+    open, connected({ blueprint: null, status: "planning", phases: [] }),
+    { type: "phase_generated", phase: { index: 0, name: "Core", files: [], status: "planned" } },
+  ]);
+  assert.deepEqual(commands, [{ type: "get_state" }]);
+});
+
+test("phases keep the planned files a shortened frame leaves out", () => {
+  const { state } = play([
+    open, connected(),
+    { type: "phase_implemented", phase: { index: 0, name: "Core", files: [], status: "done" } },
+  ]);
+  assert.equal(state.phases.get(0).files.length, 2);
+  assert.equal(state.phases.get(0).status, "done");
+});
+
+test("a sent chat message is confirmed by its user_message, not duplicated", () => {
+  const { state } = play([
+    open, connected({ status: "complete" }),
+    { type: "ui/chat_sending" },
+    { type: "ui/chat_sent", text: "add a reset button", imageIds: [] },
+    { type: "user_message", message: "add a reset button", messageId: 7, imageIds: [] },
+    { type: "user_message", message: "add a reset button", messageId: 7, imageIds: [] },
+  ]);
+  assert.equal(state.conversation.length, 1);
+  assert.deepEqual([state.conversation[0].id, state.conversation[0].local], [7, false]);
+  assert.equal(state.sending, false);
+});
+
+test("a streamed reply grows in place and its final frame is not added twice", () => {
+  const { state } = play([
+    open, connected({ status: "complete", conversation: [{ id: 1, role: "assistant", text: "Done." }] }),
+    { type: "conversation_response", conversationId: "x", message: "Sure", isStreaming: true },
+    { type: "conversation_response", conversationId: "x", message: "Sure, adding it.", isStreaming: false },
+  ]);
+  assert.deepEqual(state.conversation.map((m) => [m.text, Boolean(m.streaming)]), [["Done.", false], ["Sure, adding it.", false]]);
+  const replay = play([{ type: "conversation_response", conversationId: "y", message: "Sure, adding it.", isStreaming: false }], state);
+  assert.equal(replay.state.conversation.length, 2);
+});
+
+test("an error reply marks the pending chat message as not sent and shows the banner", () => {
+  const { state } = play([
+    open, connected({ status: "complete" }),
+    { type: "ui/chat_sent", text: "hi", imageIds: [] },
+    { type: "error", error: "Too long", code: "INVALID" },
+  ]);
+  assert.equal(state.conversation.at(-1).failed, true);
+  assert.equal(state.chatError, "Too long");
+  assert.equal(state.banner, "Too long");
+});
+
+test("a pipeline error while generating asks for the true state", () => {
+  const { commands } = play([open, connected(), { type: "error", error: "boom", message: "boom", code: "X" }]);
+  assert.deepEqual(commands, [{ type: "get_state" }]);
+});
+
+test("a rate limit is told in words", () => {
+  const { state } = play([open, connected(), {
+    type: "rate_limit_error", error: { message: "Slow down. Try again in 3 seconds.", retry_after_seconds: 42 },
+  }]);
+  assert.equal(state.banner, "Slow down. Try again in 42 seconds.");
+});
+
+test("stop and resume are sent once and the buttons follow the status", () => {
+  let { state, commands } = play([open, connected(), { type: "ui/stop" }, { type: "ui/stop" }]);
+  assert.deepEqual(commands, [{ type: "stop_generation" }]);
+  assert.equal(controls(state).stop, false);
+  ({ state, commands } = play([{ type: "generation_stopped" }, { type: "ui/resume" }], state));
+  assert.deepEqual(commands, [{ type: "resume_generation" }]);
+  assert.equal(state.status, "stopped");
+  assert.equal(controls(state).resume, false);
+  ({ state } = play([{ type: "generation_resumed" }], state));
+  assert.equal(state.status, "generating");
+});
+
+test("a finished deployment marks the Preview tab until it is looked at", () => {
+  let { state } = play([open, connected({ status: "complete" }),
+    { type: "deployment_completed", deploymentId: "d1", previewUrl: "http://a.preview.localhost/" }]);
+  assert.equal(previewView(state).url, "http://a.preview.localhost/");
+  assert.equal(state.unseen.has("preview"), true);
+  ({ state } = play([{ type: "ui/select_tab", tab: "preview" }], state));
+  assert.equal(state.unseen.has("preview"), false);
+});
+
+test("a preview URL without the page's port is fixed once by asking for a preview", () => {
+  const page = { port: "8000", previewDomain: "preview.localhost" };
+  const ready = { deploymentId: "d1", status: "ready", previewUrl: "http://a.preview.localhost/", error: null };
+  const { state, commands } = play([open, connected({ status: "complete", preview: ready })], initialState({ page }));
+  assert.deepEqual(commands, [{ type: "preview" }]);
+  assert.equal(previewView(state).url, "http://a.preview.localhost/");
+  const again = play([connected({ status: "complete", preview: ready })], state);
+  assert.deepEqual(again.commands, []);
+});
+
+test("Plan and Chat are tabs only on a narrow screen", () => {
+  let { state } = play([{ type: "ui/select_tab", tab: "chat" }]);
+  assert.equal(shownTab(state), "code");
+  ({ state } = play([{ type: "ui/layout", narrow: true }], state));
+  assert.equal(shownTab(state), "chat");
+});
+
+test("following jumps to the file being written; picking a finished file stops following", () => {
+  let { state } = play([
+    open, connected({ files: [file("index.html", { complete: true, fileContents: "x" })] }),
+    { type: "file_generating", filePath: "app.js" },
+  ]);
+  assert.equal(state.selected, "app.js");
+  ({ state } = play([{ type: "ui/select_file", path: "index.html" }], state));
+  assert.deepEqual([state.selected, state.follow], ["index.html", false]);
+  ({ state } = play([{ type: "ui/toggle_follow" }], state));
+  assert.deepEqual([state.selected, state.follow], ["app.js", true]);
+});
+
+test("unknown frames change nothing", () => {
+  const before = initialState();
+  const { state, commands } = update(before, { type: "something_new", seq: 3 });
+  assert.equal(state, before);
+  assert.deepEqual(commands, []);
+});
