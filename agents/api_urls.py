@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from agents import apis
+from agents import apis, git_http, version_apis
 
 urlpatterns = [
     path("agent/codegen", apis.CodegenApi.as_view(), name="agent-codegen"),
@@ -11,4 +11,11 @@ urlpatterns = [
     path("agent/<uuid:agent_id>/images", apis.AgentImagesApi.as_view(), name="agent-images"),
     path("agent/<uuid:agent_id>/export", apis.AgentExportApi.as_view(), name="agent-export"),
     path("agent/<uuid:agent_id>/files/<path:path>", apis.AgentFileApi.as_view(), name="agent-file"),
+    path("agent/<uuid:agent_id>/versions", version_apis.VersionListApi.as_view(), name="agent-versions"),
+    path("agent/<uuid:agent_id>/versions/<str:version_id>/diff", version_apis.VersionDiffApi.as_view(),
+         name="agent-version-diff"),
+    path("agent/<uuid:agent_id>/versions/<str:version_id>/restore", version_apis.VersionRestoreApi.as_view(),
+         name="agent-version-restore"),
+    # Any id, even a malformed one, gets the same 401 without credentials (git_http's docstring).
+    re_path(r"^agent/(?P<agent_id>[^/]+)/git(?P<rest>/.*)?$", git_http.git_smart_http, name="agent-git"),
 ]

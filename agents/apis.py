@@ -10,6 +10,7 @@ import threading
 import zipfile
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import connections
@@ -20,14 +21,16 @@ from django.http.request import split_domain_port
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agents import selectors, services
+from agents import selectors, services, versions
 from agents.images import image_store
 from agents.models import File, UsageRecord
 from agents.pipeline import phase_payload
+from agents.version_apis import FileEditInputSerializer
 from config.errors import InvalidInput, NotFound, PayloadTooLarge
 from config.pagination import EnvelopePagination
 from config.ratelimits import enforce
@@ -290,13 +293,35 @@ class AgentFileApi(APIView):
         return Response({"filePath": file.path, "filePurpose": file.purpose, "fileContents": file.content,
                          "sha256": file.sha256})
 
+    @extend_schema(request=FileEditInputSerializer, responses=OpenApiTypes.OBJECT,
+                   description="Write the file by hand as a new version \"Edited <path>\", then redeploy.")
+    def put(self, request, agent_id, path):
+        agent = _agent_or_404(request, agent_id)
+        data = FileEditInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = versions.edit_file(agent=agent, path=path, content=data.validated_data["fileContents"],
+                                     user=request.user)
+        return Response({"version": versions.version_payload(version)})
+
+
+class _ExportFormatNegotiation(DefaultContentNegotiation):
+    """`?format=` names the export's format here (zip or git), not one of DRF's renderers."""
+
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+
 
 class AgentExportApi(APIView):
+    content_negotiation_class = _ExportFormatNegotiation
+
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     def get(self, request, agent_id):
         agent = _agent_or_404(request, agent_id)
         buffer = io.BytesIO()
         folder = (agent.blueprint or {}).get("projectName") or f"app-{str(agent.pk)[:8]}"
+        if request.query_params.get("format") == "git":  # the files and their history
+            response = HttpResponse(versions.export_git_zip(agent=agent, folder=folder), content_type="application/zip")
+            response["Content-Disposition"] = f'attachment; filename="{folder}.zip"'
+            return response
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path, content in selectors.agent_files(agent=agent).items():
                 archive.writestr(f"{folder}/{path}", content)

@@ -241,8 +241,16 @@ def agent_state(agent) -> dict:
             for m in Message.objects.filter(agent=agent, cleared=False).order_by("created_at", "id")
         ],
         "preview": preview,
+        "version": _current_version(agent),
         "model": model_info(user=agent.owner),
         "usage": {"tokensIn": agent.tokens_in, "tokensOut": agent.tokens_out},
         "createdAt": agent.created_at,
         "updatedAt": agent.updated_at,
     }, default=str))
+
+
+def _current_version(agent) -> dict | None:
+    from agents.versions import head, version_payload
+
+    version = head(agent=agent)
+    return None if version is None else version_payload(version)

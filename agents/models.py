@@ -211,3 +211,61 @@ class UsageRecord(models.Model):
     tokens_in = models.IntegerField(default=0)
     tokens_out = models.IntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+
+class VersionKind(models.TextChoices):
+    PHASE = "phase"
+    REVIEW = "review"
+    RESTORE = "restore"
+    EDIT = "edit"
+
+
+class Version(models.Model):
+    """One commit of the app's git history (agents.versions): a completed phase, a review, a restore or an edit.
+
+    The commit itself and its tree live in `GitObject`; this row indexes it for the API and the UI.
+    """
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="versions")
+    number = models.IntegerField()  # 1, 2, … per agent, in commit order
+    sha = models.CharField(max_length=40)
+    parent_sha = models.CharField(max_length=40, blank=True)
+    tree_sha = models.CharField(max_length=40)
+    kind = models.CharField(max_length=16, choices=VersionKind.choices)
+    phase = models.ForeignKey(Phase, null=True, blank=True, on_delete=models.SET_NULL, related_name="versions")
+    restored_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    subject = models.CharField(max_length=300)
+    message = models.TextField()  # the whole commit message: subject, body, trailers
+    # {path: blob sha} of the tree, so reads need no tree walk.
+    manifest = models.JSONField(default=dict)
+    # [{"path", "change": added|modified|deleted, "additions", "deletions"}] against the parent.
+    changes = models.JSONField(default=list)
+    additions = models.IntegerField(default=0)
+    deletions = models.IntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "number"], name="unique_version_number"),
+            models.UniqueConstraint(fields=["agent", "sha"], name="unique_version_sha"),
+            # A phase is committed once, however often its completion is retried.
+            models.UniqueConstraint(
+                fields=["phase"], condition=models.Q(kind="phase"), name="unique_version_per_phase"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.subject}"
+
+
+class GitObject(models.Model):
+    """A git object (blob, tree or commit) of one agent's repository, zlib-compressed raw content."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="git_objects")
+    sha = models.CharField(max_length=40)
+    type_num = models.PositiveSmallIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agent", "sha"], name="unique_git_object")]

@@ -19,7 +19,7 @@ from django.db import close_old_connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from agents import catalog, prompts
+from agents import catalog, prompts, versions
 from agents.events import emit
 from agents.models import (
     ACTIVE_STATUSES,
@@ -354,6 +354,7 @@ def implement_phase(*, agent: Agent, phase: Phase, cancel: CancelToken) -> None:
     with transaction.atomic():  # with its event, as in _FileWriter.on_close: a resumed run skips a done phase
         Phase.objects.filter(pk=phase.pk).update(status=PhaseStatus.DONE)
         Agent.objects.filter(pk=agent.pk).update(current_phase_index=phase.index + 1)
+        versions.commit_phase(agent=agent, phase=phase)  # the history agrees with the files after any crash
         emit(agent.pk, "phase_implemented", message=f"Phase implemented: {phase.name}", phase=phase_payload(phase))
 
 
@@ -489,6 +490,7 @@ def _generate(*, agent: Agent, cancel: CancelToken) -> RunOutcome:
     review(agent=agent, cancel=cancel)
     with transaction.atomic():  # with its event: a complete agent is never resumed, so it could not be sent later
         Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.COMPLETE, generation_requested=False)
+        versions.commit_review(agent=agent)
         emit(agent.pk, "generation_complete", message="Code generation completed")
     if settings.AUTO_DEPLOY_PREVIEW:
         _deploy_preview(agent)
