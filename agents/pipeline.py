@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from agents import catalog, prompts, versions
 from agents.events import emit
+from agents.modelcalls import stream_answer
 from agents.models import (
     ACTIVE_STATUSES,
     Agent,
@@ -35,7 +36,6 @@ from agents.models import (
     UsageRecord,
 )
 from agents.parsing import HeredocParser, validate_path
-from modelconfig.clients import client_for
 from modelconfig.providers.base import CancelToken, ChatClient, GenerationCancelled, ImageInput, ProviderError
 
 logger = logging.getLogger(__name__)
@@ -156,13 +156,13 @@ def _json_call(
 ):
     """Ask for JSON, validate it; on invalid JSON ask once more with the error fed back, then fail clearly."""
     for attempt in range(2):
-        client = client_for(agent.owner, action)
         parts = []
-        for delta in client.stream(messages, cancel=cancel):
+        for delta in stream_answer(
+            agent=agent, action=action, messages=messages, cancel=cancel, record_usage=record_usage
+        ):
             parts.append(delta)
             if on_chunk is not None:
                 on_chunk(delta)
-        record_usage(agent=agent, client=client, action=action)
         text = "".join(parts)
         try:
             return validate(prompts.extract_json(text))
@@ -301,16 +301,14 @@ def _stream_files(*, agent: Agent, phase: Phase, action: str, messages, cancel: 
     parser = HeredocParser(
         on_open=writer.on_open, on_chunk=writer.on_chunk, on_close=writer.on_close, on_error=writer.on_error
     )
-    client = client_for(agent.owner, action)
     try:
-        for delta in client.stream(messages, cancel=cancel):
+        for delta in stream_answer(
+            agent=agent, action=action, messages=messages, cancel=cancel, record_usage=record_usage
+        ):
             parser.feed(delta)
         parser.finish()
-    except BaseException:
-        writer.abandon()
-        raise
     finally:
-        record_usage(agent=agent, client=client, action=action)
+        writer.abandon()  # a file the stream left open (stopped, failed, or never closed) is not in flight
     return writer.written
 
 

@@ -434,6 +434,22 @@ def retry_messages(messages: Sequence[ChatMessage], *, bad_output: str, error: s
     ]
 
 
+def continuation_messages(messages: Sequence[ChatMessage], *, partial: str) -> list[ChatMessage]:
+    """The same conversation with the answer that was cut at the output limit, asking for the rest."""
+    return [
+        *messages,
+        ChatMessage(role="assistant", content=partial),
+        ChatMessage(
+            role="user",
+            content=(
+                "Your answer was cut off at the output limit. Continue exactly where you stopped: write only "
+                "the rest, starting with the very next character, in the same format, repeating nothing and "
+                "adding no preface."
+            ),
+        ),
+    ]
+
+
 # --- Reading JSON answers -----------------------------------------------------------------------------
 
 _FENCE = re.compile(r"```[ \t]*[A-Za-z0-9_-]*[ \t]*\n(.*?)(?:\n[ \t]*```|\Z)", re.DOTALL)

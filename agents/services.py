@@ -16,12 +16,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 
-from agents import pipeline, prompts
+from agents import modelcalls, pipeline, prompts
 from agents.events import emit, seq_counter_init
 from agents.models import ACTIVE_STATUSES, Agent, AgentStatus, Image, Message, MessageRole
 from agents.tasks import enqueue_run
 from config.errors import InvalidInput
-from modelconfig.clients import client_for
 from modelconfig.providers.base import CancelToken
 
 logger = logging.getLogger(__name__)
@@ -135,7 +134,7 @@ def agent_user_suggestion(*, agent: Agent, text: str, image_ids: list[str] | Non
 def agent_reply(*, agent: Agent, history: list[dict], text: str, images: list[Image]) -> Message:
     """Stream the conversation model's answer as conversation_response frames; the last one is durable."""
     conversation_id = f"c-{uuid.uuid4().hex[:12]}"
-    client = client_for(agent.owner, "conversation")
+    client, thinking = modelcalls.thinking_client(agent, "conversation")
     messages = prompts.conversation_messages(
         blueprint=agent.blueprint, history=history, message=text, images=pipeline.images_for([i.pk for i in images])
     )
@@ -149,6 +148,7 @@ def agent_reply(*, agent: Agent, history: list[dict], text: str, images: list[Im
                      isStreaming=True)
                 last_sent = time.monotonic()
     finally:
+        thinking.flush()
         pipeline.record_usage(agent=agent, client=client, action="conversation")
     reply = "".join(parts).strip() or "Noted: I'll work that into the next phase."
     message = Message.objects.create(agent=agent, role=MessageRole.ASSISTANT, text=reply)

@@ -10,6 +10,7 @@ queues responses with `server.script([...])`; once the queue is empty the server
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -24,7 +25,8 @@ import pytest
 from modelconfig.providers.base import ModelSettings
 
 Flavor = Literal["openai", "anthropic"]
-Responder = Callable[[dict[str, Any]], "str | Sequence[str]"]
+# A responder answers with text (sent in 40-character chunks), chunks, or any script item.
+Responder = Callable[[dict[str, Any]], "str | Sequence[str] | ScriptItem"]
 
 FAKE_API_KEY = "sk-fake-test-0123456789abcdefghij"
 DEFAULT_MODEL = "fake-model"
@@ -39,6 +41,7 @@ class Status:
 
     status: int
     message: str | None = None
+    param: str | None = None  # OpenAI names the refused parameter in `error.param`
     retry_after: float | None = None
     retry_after_ms: int | None = 1
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -51,11 +54,16 @@ class Stream:
     `end` says how the stream finishes: "done" (the protocol's terminal events), "stall" (keep the
     connection open and send nothing more), "disconnect" (drop the TCP connection mid-body), "eof" (end the
     body cleanly but without terminal events) or "error" (the provider's in-stream error event).
-    `usage` is (input_tokens, output_tokens); estimated from the text when omitted.
+    `usage` is (input_tokens, output_tokens); estimated from the text when omitted. `finish` is why the
+    model stopped: "stop", or "length" when cut at its output limit (`finish_reason: "length"` on OpenAI,
+    `stop_reason: "max_tokens"` on Anthropic). `reasoning` chunks are sent first, in the protocol's own
+    reasoning field (`delta.reasoning_content`, or a thinking block).
     """
 
     chunks: Sequence[str]
     delay: float = 0.0
+    finish: Literal["stop", "length"] = "stop"
+    reasoning: Sequence[str] = ()
     usage: tuple[int, int] | None = None
     end: Literal["done", "stall", "disconnect", "eof", "error"] = "done"
     error_message: str = "Overloaded"
@@ -183,12 +191,30 @@ class FakeLLMServer:
             if self._script:
                 return self._script.popleft()
         answer = self.responder(body)
+        if isinstance(answer, ScriptItem):
+            return answer
         chunks = _split_text(answer) if isinstance(answer, str) else list(answer)
         return Stream(chunks)
 
 
 def _split_text(text: str, size: int = 40) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+_TOKENISH = re.compile(r" ?[A-Za-z]{1,8}|\d{1,3}| ?[^\sA-Za-z\d]{1,2}|\s{1,4}")
+
+
+def token_chunks(text: str) -> list[str]:
+    """`text` cut the way models stream it: pieces of one to a few characters, split inside words,
+    markers and line ends alike (`<<`, `EOF`, `\n`, `<<<<<<<` all arrive in pieces)."""
+    pieces = _TOKENISH.findall(text)
+    assert "".join(pieces) == text, "every character belongs to a piece"
+    return pieces or [""]
+
+
+def verbatim(text: str, **stream: Any) -> Stream:
+    """An answer sent exactly as written, in token-sized chunks."""
+    return Stream(token_chunks(text), **stream)
 
 
 def _estimate_tokens(value: Any) -> int:
@@ -317,7 +343,7 @@ class _Handler(BaseHTTPRequestHandler):
         message = item.message or f"Fake error {item.status}"
         if self.fake.flavor == "openai":
             kind = _OPENAI_ERROR_TYPES.get(item.status, "server_error")
-            body: dict[str, Any] = {"error": {"message": message, "type": kind, "param": None, "code": None}}
+            body: dict[str, Any] = {"error": {"message": message, "type": kind, "param": item.param, "code": None}}
         else:
             kind = _ANTHROPIC_ERROR_TYPES.get(item.status, "api_error")
             body = {"type": "error", "error": {"type": kind, "message": message}, "request_id": "req_fake"}
@@ -356,18 +382,27 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if self.fake.flavor == "anthropic":
                 self._write_chunk(_sse(self._anthropic_start(body, item), event="message_start"))
+                if item.reasoning:
+                    for event in self._anthropic_thinking(item.reasoning):
+                        self._write_chunk(event)
                 self._write_chunk(
                     _sse(
                         {
                             "type": "content_block_start",
-                            "index": 0,
+                            "index": self._text_index(item),
                             "content_block": {"type": "text", "text": ""},
                         },
                         event="content_block_start",
                     )
                 )
                 self._write_chunk(_sse({"type": "ping"}, event="ping"))
-            for event in self._text_events(body, item.chunks, delay=item.delay):
+            else:
+                for index, text in enumerate(item.reasoning):
+                    delta = {"reasoning_content": text, "content": None}
+                    if index == 0:
+                        delta["role"] = "assistant"
+                    self._write_chunk(_sse(_openai_chunk(body, [{"index": 0, "delta": delta, "finish_reason": None}])))
+            for event in self._text_events(body, item.chunks, delay=item.delay, index=self._text_index(item)):
                 self._write_chunk(event)
             if item.end == "stall":
                 self.fake.stopping.wait()
@@ -387,20 +422,36 @@ class _Handler(BaseHTTPRequestHandler):
             # The client went away (a cancel): nothing left to send to.
             self.close_connection = True
 
-    def _text_events(self, body: dict[str, Any], chunks: Sequence[str], delay: float = 0.0) -> Iterator[str]:
-        for index, text in enumerate(chunks):
-            if delay and index:
+    @staticmethod
+    def _text_index(item: Stream) -> int:
+        return 1 if item.reasoning else 0
+
+    def _anthropic_thinking(self, reasoning: Sequence[str]) -> Iterator[str]:
+        start = {"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}}
+        yield _sse(start, event="content_block_start")
+        for text in reasoning:
+            delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": text}}
+            yield _sse(delta, event="content_block_delta")
+        signature = {"type": "signature_delta", "signature": "c2ln"}
+        yield _sse({"type": "content_block_delta", "index": 0, "delta": signature}, event="content_block_delta")
+        yield _sse({"type": "content_block_stop", "index": 0}, event="content_block_stop")
+
+    def _text_events(
+        self, body: dict[str, Any], chunks: Sequence[str], delay: float = 0.0, index: int = 0
+    ) -> Iterator[str]:
+        for position, text in enumerate(chunks):
+            if delay and position:
                 time.sleep(delay)
             if self.fake.flavor == "openai":
                 delta: dict[str, Any] = {"content": text}
-                if index == 0:
+                if position == 0:
                     delta["role"] = "assistant"
                 yield _sse(_openai_chunk(body, [{"index": 0, "delta": delta, "finish_reason": None}]))
             else:
                 yield _sse(
                     {
                         "type": "content_block_delta",
-                        "index": 0,
+                        "index": index,
                         "delta": {"type": "text_delta", "text": text},
                     },
                     event="content_block_delta",
@@ -409,7 +460,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _final_events(self, body: dict[str, Any], item: Stream) -> Iterator[str]:
         input_tokens, output_tokens = self._usage(body, item)
         if self.fake.flavor == "openai":
-            yield _sse(_openai_chunk(body, [{"index": 0, "delta": {}, "finish_reason": "stop"}]))
+            yield _sse(_openai_chunk(body, [{"index": 0, "delta": {}, "finish_reason": item.finish}]))
             if (body.get("stream_options") or {}).get("include_usage"):
                 usage = {
                     "prompt_tokens": input_tokens,
@@ -419,11 +470,12 @@ class _Handler(BaseHTTPRequestHandler):
                 yield _sse(_openai_chunk(body, [], usage=usage))
             yield "data: [DONE]\n\n"
         else:
-            yield _sse({"type": "content_block_stop", "index": 0}, event="content_block_stop")
+            yield _sse({"type": "content_block_stop", "index": self._text_index(item)}, event="content_block_stop")
+            stop_reason = "max_tokens" if item.finish == "length" else "end_turn"
             yield _sse(
                 {
                     "type": "message_delta",
-                    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                    "delta": {"stop_reason": stop_reason, "stop_sequence": None},
                     "usage": {"output_tokens": output_tokens},
                 },
                 event="message_delta",

@@ -10,7 +10,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from modelconfig.providers.base import CancelToken, ChatClient, ChatMessage, GenerationCancelled, ProviderError, Usage
+from modelconfig.providers.base import (
+    STOP_END,
+    CancelToken,
+    ChatClient,
+    ChatMessage,
+    GenerationCancelled,
+    ProviderError,
+    Usage,
+)
 
 from . import answers
 from .prompt import Prompt, read_prompt
@@ -66,3 +74,4 @@ class OfflineClient(ChatClient):
             index += 1
             self.usage.output_tokens = estimate_tokens(pos)
             yield chunk
+        self.stop_reason = STOP_END

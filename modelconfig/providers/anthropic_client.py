@@ -3,7 +3,9 @@
 System messages go to the top-level `system` prompt; images are base64 image blocks placed before the text
 (as Anthropic recommends). `reasoning_effort`, only when set, becomes `output_config.effort` (the SDK's
 own knob for how hard the model thinks); OpenAI's "none"/"minimal" map to "low". `temperature` is not
-sent: the installed SDK's Messages API no longer takes it.
+sent: the installed SDK's Messages API no longer takes it. A `max_tokens` above the model's limit is
+lowered to the limit the refusal names, and remembered (`adaptations`). Thinking blocks are passed on as
+`Thought`s; `stop_reason: "max_tokens"` is reported as a cut answer.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any
 import anthropic
 import httpx2
 
-from .base import ChatMessage, ProviderError, Usage
-from .common import DUMMY_API_KEY, SDKChatClient, error_detail
+from . import adaptations
+from .base import STOP_END, STOP_LENGTH, ChatMessage, ProviderError, Usage
+from .common import DUMMY_API_KEY, SDKChatClient, Thought, error_detail
 
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
 ANTHROPIC_EFFORTS = frozenset({"low", "medium", "high", "xhigh", "max"})
@@ -45,7 +48,7 @@ class AnthropicClient(SDKChatClient):
 
     def _deltas(
         self, sdk: anthropic.Anthropic, messages: Sequence[ChatMessage], *, model: str
-    ) -> Iterator[str]:
+    ) -> Iterator[str | Thought]:
         system, turns = anthropic_messages(messages)
         params: dict[str, Any] = {
             "model": model,
@@ -58,7 +61,7 @@ class AnthropicClient(SDKChatClient):
         effort = self._effort()
         if effort:
             params["output_config"] = {"effort": effort}
-        stream = sdk.messages.create(**params)
+        stream = self._create(sdk, params)
         stopped = False
         with stream:
             for event in stream:
@@ -69,7 +72,11 @@ class AnthropicClient(SDKChatClient):
                     )
                 elif event.type == "content_block_delta" and event.delta.type == "text_delta":
                     yield event.delta.text
+                elif event.type == "content_block_delta" and event.delta.type == "thinking_delta":
+                    yield Thought(event.delta.thinking)
                 elif event.type == "message_delta":
+                    if event.delta.stop_reason:
+                        self.stop_reason = STOP_LENGTH if event.delta.stop_reason == "max_tokens" else STOP_END
                     # Counts here are cumulative for the whole message.
                     self.usage.output_tokens = event.usage.output_tokens or self.usage.output_tokens
                     if event.usage.input_tokens is not None:
@@ -78,6 +85,18 @@ class AnthropicClient(SDKChatClient):
                     stopped = True
         if not stopped:
             raise self.incomplete_error(model=model)
+
+    def _create(self, sdk: anthropic.Anthropic, params: dict[str, Any]) -> Any:
+        where = {"base_url": str(sdk.base_url), "model": params["model"]}
+        adaptations.apply_learnt(params, **where)
+        for _ in range(2):
+            try:
+                return sdk.messages.create(**params)
+            except anthropic.BadRequestError as error:
+                refusal = error.api_message or error_detail(error.body, error.message)
+                if not adaptations.learn_from_refusal(params, refusal, **where):
+                    raise
+        return sdk.messages.create(**params)
 
     def _effort(self) -> str | None:
         requested = self.settings.reasoning_effort

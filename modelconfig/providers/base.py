@@ -113,13 +113,30 @@ class CancelToken:
         return self._event.wait(timeout)
 
 
+# `ChatClient.stop_reason` after a stream: the model ended its answer, or hit its output limit.
+STOP_END = "end"
+STOP_LENGTH = "length"
+
+
 class ChatClient(ABC):
-    """A streaming chat client bound to one action and one model configuration."""
+    """A streaming chat client bound to one action and one model configuration.
+
+    `stream()` yields only the answer's text. What the model thought before answering (a provider's
+    `reasoning_content` / thinking fields, or a leading `<think>` block) never reaches the caller as text:
+    it goes to `on_reasoning`, when the caller sets one. After a stream, `stop_reason` says why it ended
+    (`STOP_END`, `STOP_LENGTH` when cut at the output limit, None when unknown).
+    """
 
     def __init__(self, *, action: str, settings: ModelSettings):
         self.action = action
         self.settings = settings
         self.usage = Usage()
+        self.stop_reason: str | None = None
+        self.on_reasoning: Callable[[str], None] | None = None
+
+    def _reasoning(self, text: str) -> None:
+        if text and self.on_reasoning is not None:
+            self.on_reasoning(text)
 
     @property
     def provider(self) -> str:

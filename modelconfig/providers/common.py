@@ -19,6 +19,7 @@ import socket
 import threading
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx2
@@ -32,6 +33,7 @@ from .base import (
     ProviderError,
     Usage,
 )
+from .reasoning import ThinkFilter
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +130,13 @@ def _shutdown(sock: socket.socket) -> None:
 _ITEM, _END, _ERROR, _CANCEL = "item", "end", "error", "cancel"
 
 
+@dataclass(frozen=True)
+class Thought:
+    """Reasoning text a provider sent in its own field (`reasoning_content`, a thinking block)."""
+
+    text: str
+
+
 class SDKChatClient(ChatClient):
     """A ChatClient over an official SDK: subclasses build the SDK client and read its stream.
 
@@ -147,8 +156,8 @@ class SDKChatClient(ChatClient):
         """A fresh SDK client from `self.settings` whose httpx client runs `on_request` as a request hook."""
 
     @abstractmethod
-    def _deltas(self, sdk: Any, messages: Sequence[ChatMessage], *, model: str) -> Iterator[str]:
-        """Yield text deltas for one model and fill `self.usage`."""
+    def _deltas(self, sdk: Any, messages: Sequence[ChatMessage], *, model: str) -> Iterator[str | Thought]:
+        """Yield text deltas (and `Thought`s) for one model; fill `self.usage` and `self.stop_reason`."""
 
     @abstractmethod
     def _translate(self, error: Exception, *, model: str) -> ProviderError | None:
@@ -162,10 +171,21 @@ class SDKChatClient(ChatClient):
             models.append(self.settings.fallback_model)
         for attempt, model in enumerate(models, start=1):
             started = False
+            thinking = ThinkFilter()
             try:
                 for delta in self._stream_model(messages, model=model, cancel=cancel):
                     started = True
-                    yield delta
+                    if isinstance(delta, Thought):
+                        self._reasoning(delta.text)
+                        continue
+                    reasoning, answer = thinking.feed(delta)
+                    self._reasoning(reasoning)
+                    if answer:
+                        yield answer
+                reasoning, answer = thinking.finish()
+                self._reasoning(reasoning)
+                if answer:
+                    yield answer
                 return
             except ProviderError as error:
                 if started or attempt == len(models) or error.status in NO_FALLBACK_STATUSES:
@@ -181,10 +201,11 @@ class SDKChatClient(ChatClient):
 
     def _stream_model(
         self, messages: Sequence[ChatMessage], *, model: str, cancel: CancelToken | None
-    ) -> Iterator[str]:
+    ) -> Iterator[str | Thought]:
         if cancel is not None and cancel.is_set():
             raise GenerationCancelled()
         self.usage = Usage()
+        self.stop_reason = None
         self.model_used = model
         breaker = ConnectionBreaker()
         inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()

@@ -4,7 +4,10 @@ OpenAI itself, OpenRouter, Groq, Gemini's compatible endpoint, vLLM, LM Studio, 
 (`http://localhost:11434/v1`). Local servers take no key, but the SDK insists on one, so an empty key is
 sent as a placeholder. Parameters stay within what compatible servers accept (`max_tokens`, not
 `max_completion_tokens`); when a model refuses one of them (OpenAI's reasoning models refuse `max_tokens`
-and a custom `temperature`), the request is adapted once per refused parameter and sent again.
+and a custom `temperature`, DeepSeek a `max_tokens` above 8192), the request is adapted from the refusal,
+sent again, and the adaptation remembered (`adaptations`). Reasoning that servers send beside the answer
+(`delta.reasoning_content` from DeepSeek and vLLM, `delta.reasoning` from OpenRouter and Ollama) is passed
+on as `Thought`s, never as answer text.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from typing import Any
 import httpx2
 import openai
 
-from .base import ChatMessage, ImageInput, ProviderError, Usage
-from .common import DUMMY_API_KEY, SDKChatClient, error_detail
+from . import adaptations
+from .base import STOP_END, STOP_LENGTH, ChatMessage, ImageInput, ProviderError, Usage
+from .common import DUMMY_API_KEY, SDKChatClient, Thought, error_detail
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +47,9 @@ class OpenAIClient(SDKChatClient):
             ),
         )
 
-    def _deltas(self, sdk: openai.OpenAI, messages: Sequence[ChatMessage], *, model: str) -> Iterator[str]:
+    def _deltas(
+        self, sdk: openai.OpenAI, messages: Sequence[ChatMessage], *, model: str
+    ) -> Iterator[str | Thought]:
         params: dict[str, Any] = {
             "model": model,
             "messages": [openai_message(message) for message in messages],
@@ -68,18 +74,29 @@ class OpenAIClient(SDKChatClient):
                         continue
                     if choice.finish_reason:
                         finished = True
-                    if choice.delta is not None and choice.delta.content:
+                        self.stop_reason = STOP_LENGTH if choice.finish_reason == "length" else STOP_END
+                    if choice.delta is None:
+                        continue
+                    thought = _reasoning_text(choice.delta)
+                    if thought:
+                        yield Thought(thought)
+                    if choice.delta.content:
                         yield choice.delta.content
         if not finished:
             raise self.incomplete_error(model=model)
 
     def _create(self, sdk: openai.OpenAI, params: dict[str, Any]) -> Any:
-        while True:
+        where = {"base_url": str(sdk.base_url), "model": params["model"]}
+        adaptations.apply_learnt(params, **where)
+        # Each refusal changes one parameter; the bound keeps a server that refuses everything from looping.
+        for _ in range(4):
             try:
                 return sdk.chat.completions.create(**params)
             except openai.BadRequestError as error:
-                if not _drop_refused_parameter(params, error):
+                refusal = f"{error.param or ''} {error_detail(error.body, error.message)}"
+                if not adaptations.learn_from_refusal(params, refusal, **where):
                     raise
+        return sdk.chat.completions.create(**params)
 
     def _translate(self, error: Exception, *, model: str) -> ProviderError | None:
         # Order matters: a timeout is a connection error, and a status error is an API error.
@@ -113,16 +130,11 @@ def data_url(image: ImageInput) -> str:
     return f"data:{image.mime_type};base64,{base64.b64encode(image.data).decode('ascii')}"
 
 
-def _drop_refused_parameter(params: dict[str, Any], error: openai.BadRequestError) -> bool:
-    """Adapt `params` to a model that refused one of them; False if the refusal is about something else."""
-    text = f"{error.param or ''} {error_detail(error.body, error.message)}".lower()
-    if "max_tokens" in params and "max_completion_tokens" in text:
-        params["max_completion_tokens"] = params.pop("max_tokens")
-        changed = "max_tokens -> max_completion_tokens"
-    elif "temperature" in params and "temperature" in text:
-        params.pop("temperature")
-        changed = "temperature dropped"
-    else:
-        return False
-    logger.info("Model %r refused a parameter; retrying with %s", params.get("model"), changed)
-    return True
+def _reasoning_text(delta: Any) -> str:
+    """Reasoning sent beside the content, under the names compatible servers use for it."""
+    extra = delta.model_extra or {}
+    for name in ("reasoning_content", "reasoning"):
+        value = extra.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return ""

@@ -1,0 +1,114 @@
+"""One model answer, as the pipeline needs it: thinking shown, cut answers continued, usage recorded.
+
+- What the model thinks before answering (its reasoning field or a leading `<think>` block, which the
+  provider clients take out of the answer) is broadcast as `model_thinking {action, chunk}` frames, never
+  saved: the UI shows it as a collapsible "thinking" indicator.
+- An answer cut at the output limit (`finish_reason: "length"`, `stop_reason: "max_tokens"`) is continued:
+  the partial answer goes back as the assistant's turn with "continue exactly where you stopped", and the
+  continuation streams on as if the answer had not been cut. The user is told with a warning.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+
+from agents import prompts
+from agents.events import emit
+from agents.problems import warn
+from modelconfig.clients import client_for
+from modelconfig.providers.base import STOP_LENGTH, CancelToken, ChatClient, ChatMessage
+
+# Continuations of one cut answer: enough for a long file at a small limit, bounded if the model loops.
+MAX_CONTINUATIONS = 3
+THINKING_EVENT_INTERVAL = 0.1
+# A continuation that starts again at the beginning of the cut answer's last line(s) has the repeat
+# dropped, when it is at least this long (shorter overlaps are as likely to be new text).
+MIN_OVERLAP = 8
+MAX_OVERLAP = 400
+
+UsageRecorder = Callable[..., None]
+
+
+class ThinkingRelay:
+    """Forwards reasoning text as `model_thinking` frames, coalesced like file chunks."""
+
+    def __init__(self, agent_id, action: str):
+        self.agent_id, self.action = agent_id, action
+        self._pending: list[str] = []
+        self._last = 0.0
+
+    def __call__(self, text: str) -> None:
+        self._pending.append(text)
+        if time.monotonic() - self._last >= THINKING_EVENT_INTERVAL:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            emit(self.agent_id, "model_thinking", action=self.action, chunk="".join(self._pending))
+            self._pending = []
+        self._last = time.monotonic()
+
+
+def thinking_client(agent, action: str) -> tuple[ChatClient, ThinkingRelay]:
+    """The configured client for `action`, with its reasoning relayed to the agent's clients."""
+    client = client_for(agent.owner, action)
+    relay = ThinkingRelay(agent.pk, action)
+    client.on_reasoning = relay
+    return client, relay
+
+
+def stream_answer(
+    *, agent, action: str, messages: Sequence[ChatMessage], cancel: CancelToken, record_usage: UsageRecorder
+) -> Iterator[str]:
+    """The model's whole answer as text deltas, continued across output limits."""
+    answer: list[str] = []
+    for continuation in range(MAX_CONTINUATIONS + 1):
+        client, relay = thinking_client(agent, action)
+        deltas = client.stream(messages, cancel=cancel)
+        if continuation:
+            deltas = _without_overlap(deltas, already="".join(answer)[-MAX_OVERLAP:])
+        try:
+            for delta in deltas:
+                answer.append(delta)
+                yield delta
+        finally:
+            relay.flush()
+            record_usage(agent=agent, client=client, action=action)
+        if client.stop_reason != STOP_LENGTH:
+            return
+        limit = client.settings.max_tokens
+        if continuation == MAX_CONTINUATIONS:
+            warn(agent.pk, code="OUTPUT_LIMIT", message=(
+                f"The model's answer was still cut at its output limit ({limit} tokens) after "
+                f"{MAX_CONTINUATIONS} continuations; what it wrote so far is used."
+            ))
+            return
+        warn(agent.pk, code="OUTPUT_LIMIT", message=(
+            f"The model's answer was cut at its output limit ({limit} tokens); asking it to continue."
+        ))
+        messages = prompts.continuation_messages(messages, partial="".join(answer))
+
+
+def _without_overlap(deltas: Iterator[str], *, already: str) -> Iterator[str]:
+    """Drop a repeat of the cut answer's end at the start of its continuation."""
+    held = ""
+    for delta in deltas:
+        if held is None:
+            yield delta
+            continue
+        held += delta
+        if len(held) < MAX_OVERLAP and "\n" not in held[MIN_OVERLAP:]:
+            continue
+        yield _trim(held, already)
+        held = None
+    if held:
+        yield _trim(held, already)
+
+
+def _trim(text: str, already: str) -> str:
+    for size in range(min(len(text), len(already)), MIN_OVERLAP - 1, -1):
+        starts_a_line = size == len(already) or already[-size - 1] == "\n"
+        if starts_a_line and already.endswith(text[:size]):
+            return text[size:]
+    return text

@@ -1,0 +1,97 @@
+"""Whole generations against fake models that answer the way real models do, over the real wire.
+
+Each test plays one behaviour of real models (sent verbatim by the fake server, in token-sized chunks)
+and compares the final files with what the model meant: the offline model's answers, sent cleanly.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.models import AgentStatus, Event
+from tests.agents import misbehaving
+from tests.agents.conftest import files_of, generate
+from tests.fake_llm import FakeLLMServer, verbatim
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Reasoning full of what the parsers look for: a heredoc, a stray path, the word EOF, JSON objects.
+THOUGHTS = """The user wants an app. Let me draft the page first:
+cat > path/to/file << 'EOF'
+<h1>draft</h1>
+EOF
+Maybe the palette {"colorPalette": ["red", "blue"]} or is it {"done": true}? No, go on."""
+
+
+@pytest.fixture(params=["openai", "anthropic"])
+def flavor(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def use_model(settings):
+    """Point every action at a fake server of `flavor` answering with `responder`."""
+    servers: list[FakeLLMServer] = []
+
+    def use(flavor: str, responder) -> FakeLLMServer:
+        server = FakeLLMServer(flavor=flavor, responder=responder).start()
+        servers.append(server)
+        settings.OPENAI_API_KEY = settings.ANTHROPIC_API_KEY = ""
+        if flavor == "openai":
+            settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = server.base_url, server.api_key
+            settings.ATELIER_OPENAI_MODEL = "qwen3:8b"
+        else:
+            settings.ANTHROPIC_BASE_URL, settings.ANTHROPIC_API_KEY = server.base_url, server.api_key
+            settings.ATELIER_ANTHROPIC_MODEL = "claude-test"
+        return server
+
+    yield use
+    for server in servers:
+        server.stop()
+
+
+def build(create_agent, query: str = "a todo list"):
+    agent = create_agent(query)
+    generate(agent)
+    return agent
+
+
+def intended_files(use_model, flavor, create_agent, query: str = "a todo list") -> dict[str, str]:
+    """The files the offline model means, sent cleanly."""
+    use_model(flavor, lambda body: verbatim(misbehaving.meant(body)))
+    return files_of(build(create_agent, query))
+
+
+def warnings_of(agent) -> list[dict]:
+    return list(Event.objects.filter(agent=agent, type="generation_warning").values_list("payload", flat=True))
+
+
+def errors_of(agent) -> list[dict]:
+    return list(Event.objects.filter(agent=agent, type="error").values_list("payload", flat=True))
+
+
+@pytest.mark.parametrize("tag", ["think", "thinking"])
+def test_think_blocks_never_reach_the_files_the_plan_or_the_chat(use_model, flavor, create_agent, tag):
+    expected = intended_files(use_model, flavor, create_agent)
+    use_model(flavor, misbehaving.thinking_first(THOUGHTS, tag=tag))
+
+    agent = build(create_agent)
+
+    assert agent.status == AgentStatus.COMPLETE, agent.error
+    assert files_of(agent) == expected
+    assert errors_of(agent) == []
+    reply = Event.objects.filter(agent=agent, type="conversation_response").last()
+    assert reply is None or "draft" not in reply.payload["message"]
+
+
+def test_an_answer_cut_at_the_output_limit_is_continued_and_the_user_told(use_model, flavor, create_agent):
+    expected = intended_files(use_model, flavor, create_agent)
+    use_model(flavor, misbehaving.cut_at_limit())
+
+    agent = build(create_agent)
+
+    assert agent.status == AgentStatus.COMPLETE, agent.error
+    assert files_of(agent) == expected
+    assert errors_of(agent) == []
+    assert {w["code"] for w in warnings_of(agent)} == {"OUTPUT_LIMIT"}
+    assert not agent.files.filter(generating=True).exists()
