@@ -71,9 +71,9 @@ class Recorder:
 
 
 def instrument() -> None:
-    from agents import pipeline
+    from agents import modelcalls, pipeline
 
-    real_client_for = pipeline.client_for
+    real_client_for = modelcalls.client_for
 
     class RecordingClient:
         def __init__(self, inner):
@@ -101,7 +101,8 @@ def instrument() -> None:
                 chunks.append(chunk)
                 yield chunk
 
-    pipeline.client_for = lambda *args, **kwargs: RecordingClient(real_client_for(*args, **kwargs))
+    # Model calls go through agents.modelcalls (continuations, thinking), which looks the client up.
+    modelcalls.client_for = lambda *args, **kwargs: RecordingClient(real_client_for(*args, **kwargs))
 
     writer = pipeline._FileWriter
     for name in ("on_open", "on_chunk", "on_close"):
