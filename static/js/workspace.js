@@ -43,8 +43,9 @@ const el = {
   chatSend: $("#chat-send"),
   chatError: $("#chat-error"),
   tabs: [...root.querySelectorAll('[role="tab"][data-tab]')],
-  panels: { code: $("#panel-code"), preview: $("#panel-preview") },
+  panels: { plan: $("#panel-plan"), chat: $("#panel-chat"), code: $("#panel-code"), preview: $("#panel-preview") },
   previewDot: $("#preview-dot"),
+  chatDot: $("#chat-dot"),
   previewStatus: $("#preview-status"),
   previewUrl: $("#preview-url"),
   deploy: $("#btn-deploy"),
@@ -54,7 +55,11 @@ const el = {
   previewEmpty: $("#preview-empty"),
 };
 
+// Plan, Chat, Code and Preview are tabs below this width (the same breakpoint as atelier.css).
+const narrow = window.matchMedia("(max-width: 900px)");
+
 let state = initialState({
+  narrow: narrow.matches,
   page: { port: window.location.port, previewDomain: root.dataset.previewDomain || "" },
 });
 
@@ -164,6 +169,8 @@ el.tabs.forEach((tab) => {
     next.focus();
   });
 });
+
+narrow.addEventListener("change", (event) => dispatch({ type: "ui/layout", narrow: event.matches }));
 
 views.render(state);
 socket.connect();

@@ -283,3 +283,13 @@ test("unknown frames change nothing", () => {
   assert.equal(state, before);
   assert.deepEqual(commands, []);
 });
+
+test("a reply in a hidden Chat tab marks it; on a wide screen the chat is always in view", () => {
+  const reply = { type: "conversation_response", conversationId: "a", message: "Done.", isStreaming: false };
+  const wide = play([open, connected({ status: "complete" }), reply]).state;
+  assert.equal(wide.unseen.has("chat"), false);
+  let { state } = play([open, connected({ status: "complete" }), reply], initialState({ narrow: true }));
+  assert.equal(state.unseen.has("chat"), true);
+  ({ state } = play([{ type: "ui/select_tab", tab: "chat" }], state));
+  assert.equal(state.unseen.has("chat"), false);
+});

@@ -76,6 +76,11 @@ export function shownTab(state) {
   return state.narrow || WIDE_TABS.has(state.tab) ? state.tab : "code";
 }
 
+// Whether a part of the workspace is on screen (Plan and Chat always are on a wide screen).
+export function isShown(state, part) {
+  return shownTab(state) === part || (!state.narrow && !WIDE_TABS.has(part));
+}
+
 export function writingFile(state) {
   for (const file of state.files.values()) if (file.generating) return file;
   return null;
@@ -406,7 +411,7 @@ function rateLimitSentence(error) {
 }
 
 function markUnseen(out, tab) {
-  if (shownTab(out.state) !== tab) set(out, { unseen: withSet(out.state.unseen, tab) });
+  if (!isShown(out.state, tab)) set(out, { unseen: withSet(out.state.unseen, tab) });
 }
 
 const HANDLERS = {
@@ -577,7 +582,8 @@ const HANDLERS = {
   },
   "ui/layout"(out, event) {
     set(out, { narrow: Boolean(event.narrow) });
-    set(out, { unseen: withoutSet(out.state.unseen, shownTab(out.state)) });
+    const unseen = new Set([...out.state.unseen].filter((tab) => !isShown(out.state, tab)));
+    set(out, { unseen });
   },
   "ui/dismiss_error"(out) {
     set(out, { banner: null });

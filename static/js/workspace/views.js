@@ -284,8 +284,20 @@ export function createViews(el, on) {
       tab.setAttribute("aria-selected", String(selected));
       tab.tabIndex = selected ? 0 : -1;
     }
-    for (const [name, panel] of Object.entries(el.panels)) panel.hidden = name !== shown;
+    for (const [name, panel] of Object.entries(el.panels)) {
+      const isTab = state.narrow || name === "code" || name === "preview";
+      // On a wide screen Plan and Chat are plain sections beside the tabs, always shown.
+      panel.hidden = isTab && name !== shown;
+      if (isTab) {
+        panel.setAttribute("role", "tabpanel");
+        panel.setAttribute("aria-labelledby", `tab-${name}`);
+      } else {
+        panel.removeAttribute("role");
+        panel.setAttribute("aria-labelledby", `${name}-heading`);
+      }
+    }
     el.previewDot.hidden = !state.unseen.has("preview");
+    el.chatDot.hidden = !state.unseen.has("chat");
   }
 
   const views = [
