@@ -61,7 +61,8 @@ def test_no_page_scrolls_sideways_at_phone_and_tablet_widths(browser, server):
                 assert_fits(page, f"{path} at {width} px")
                 if width == 320:
                     ARTIFACTS.mkdir(exist_ok=True)
-                    page.screenshot(path=str(ARTIFACTS / f"phone-320{path.replace('/', '-') or '-home'}.png"), full_page=True)
+                    shot = ARTIFACTS / f"phone-320{path.replace('/', '-')}.png"
+                    page.screenshot(path=str(shot), full_page=True)
             page.goto(f"/apps/{agent_id}/")
             expect(page.locator("#ws-connection")).to_have_text("Live")
             for tab in ("Plan", "Chat", "Code", "Preview"):
