@@ -165,7 +165,7 @@ def _json_call(
                 on_chunk(delta)
         text = "".join(parts)
         try:
-            return validate(prompts.extract_json(text))
+            return prompts.parse_json_answer(text, validate)
         except prompts.InvalidModelOutput as exc:
             if attempt == 1:
                 raise GenerationFailed(f"The model's {action.replace('_', ' ')} was not valid: {exc}", "INVALID_OUTPUT")

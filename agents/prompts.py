@@ -23,12 +23,18 @@ import copy
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
+import webcolors
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from agents import jsonlenient
 from modelconfig.providers.base import ChatMessage, ImageInput
+
+T = TypeVar("T")
 
 # Conversation turns kept in the chat prompt: enough context, bounded cost.
 MAX_HISTORY_MESSAGES = 40
@@ -452,56 +458,33 @@ def continuation_messages(messages: Sequence[ChatMessage], *, partial: str) -> l
 
 # --- Reading JSON answers -----------------------------------------------------------------------------
 
-_FENCE = re.compile(r"```[ \t]*[A-Za-z0-9_-]*[ \t]*\n(.*?)(?:\n[ \t]*```|\Z)", re.DOTALL)
-_DECODER = json.JSONDecoder()
-# Candidate starts tried after the first "{": bounded, so a long answer full of braces stays cheap.
-_MAX_JSON_STARTS = 20
+
+def extract_json(text: str) -> dict:
+    """The last JSON object in a model's answer (fences, prose, comments and trailing commas tolerated)."""
+    try:
+        return jsonlenient.json_objects(text)[-1]
+    except jsonlenient.NoJsonObject as exc:
+        raise InvalidModelOutput(str(exc)) from None
 
 
-def extract_json(text: str) -> object:
-    """The JSON object in a model's answer, tolerating ```json fences and prose around it.
+def parse_json_answer(text: str, validate: Callable[[object], T]) -> T:
+    """The answer's JSON object that `validate` accepts, preferring the last one the model wrote.
 
-    Models wrap JSON in fences or add a sentence before or after it even when told not to; both are
-    harmless, so they are dropped instead of costing a retry.
+    Models write drafts, examples and partial objects before the real one; any of them may be the answer,
+    so each is tried from the last. When none passes, the errors of the largest (the likeliest attempt at
+    the answer) are raised.
     """
-    candidates = [block for block in _FENCE.findall(text) if "{" in block]
-    candidates.append(text)
-    best_error: tuple[int, str] | None = None
-    for candidate in candidates:
-        candidate = candidate.lstrip("\ufeff")
-        # A "{" before the point where a failed object broke is nested in it: decoding that inner object
-        # would hide the real error behind a misleading one ("title is missing").
-        broken_until = -1
-        tries = 0
-        for match in re.finditer(r"\{", candidate):
-            start = match.start()
-            if start < broken_until:
-                continue
-            tries += 1
-            if tries > _MAX_JSON_STARTS:
-                break
-            try:
-                value, _end = _DECODER.raw_decode(candidate, start)
-            except json.JSONDecodeError as exc:
-                broken_until = max(broken_until, exc.pos)
-                progress = exc.pos - start
-                if best_error is None or progress > best_error[0]:
-                    best_error = (progress, _describe_json_error(candidate, exc))
-                continue
-            if isinstance(value, dict):
-                return value
-    if best_error is None:
-        raise InvalidModelOutput("the answer holds no JSON object (expected one object starting with '{')")
-    raise InvalidModelOutput(f"the answer's JSON is malformed: {best_error[1]}")
-
-
-def _describe_json_error(text: str, exc: json.JSONDecodeError) -> str:
-    line_start = text.rfind("\n", 0, exc.pos) + 1
-    line_end = text.find("\n", exc.pos)
-    line = text[line_start : line_end if line_end != -1 else len(text)].strip()
-    if len(line) > 80:
-        line = line[:77] + "..."
-    return f"{exc.msg} at line {exc.lineno} column {exc.colno} (near: {line!r})"
+    try:
+        objects = jsonlenient.json_objects(text)
+    except jsonlenient.NoJsonObject as exc:
+        raise InvalidModelOutput(str(exc)) from None
+    failures: list[tuple[int, InvalidModelOutput]] = []
+    for value in reversed(objects):
+        try:
+            return validate(value)
+        except InvalidModelOutput as exc:
+            failures.append((len(json.dumps(value)), exc))
+    raise max(failures, key=lambda failure: failure[0])[1]
 
 
 # --- Schemas ------------------------------------------------------------------------------------------
@@ -589,14 +572,22 @@ BLUEPRINT_SCHEMA = {
 }
 _BLUEPRINT_VALIDATOR = Draft202012Validator(BLUEPRINT_SCHEMA)
 _PHASE_VALIDATOR = Draft202012Validator({"$schema": BLUEPRINT_SCHEMA["$schema"], **_PHASE_SCHEMA})
-# Errors named in one message: enough for the model to fix them all in its one retry.
-_MAX_REPORTED_ERRORS = 3
+# Every error is named, so the model can fix them all in its one retry; the bound keeps the message sane.
+_MAX_REPORTED_ERRORS = 50
+_HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+_RGB = re.compile(r"^rgba?\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*(?:,\s*[\d.]+\s*)?\)$", re.I)
 
 
 def validate_blueprint(data: object) -> dict:
-    """The blueprint as a new dict (initialPhase.lastPhase defaulted to false), or InvalidModelOutput."""
-    _check(_BLUEPRINT_VALIDATOR, data, what="blueprint")
+    """The blueprint as a new dict (initialPhase.lastPhase defaulted to false), or InvalidModelOutput.
+
+    Cosmetic slips are normalised rather than refused: a projectName that is not kebab-case is slugified,
+    colour names and rgb() colours become #rrggbb.
+    """
     blueprint = copy.deepcopy(data)
+    if isinstance(blueprint, dict):
+        _normalise_blueprint(blueprint)
+    _check(_BLUEPRINT_VALIDATOR, blueprint, what="blueprint")
     assert isinstance(blueprint, dict)
     blueprint["initialPhase"].setdefault("lastPhase", False)
     _check_unique_paths(blueprint["initialPhase"], where="initialPhase.files")
@@ -614,6 +605,44 @@ def validate_phase_plan(data: object) -> dict | None:
     phase.pop("done", None)
     _check_unique_paths(phase, where="files")
     return phase
+
+
+def _normalise_blueprint(blueprint: dict) -> None:
+    name = blueprint.get("projectName")
+    if isinstance(name, str):
+        blueprint["projectName"] = slugify(name) or name
+    palette = blueprint.get("colorPalette")
+    if isinstance(palette, dict):  # {"primary": "#2563eb", ...}
+        palette = list(palette.values())
+    if isinstance(palette, list):
+        blueprint["colorPalette"] = [_hex_colour(colour) for colour in palette]
+
+
+def slugify(text: str, *, max_length: int = 64) -> str:
+    """kebab-case ASCII: "Mon Café App!" -> "mon-cafe-app"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-")
+
+
+def _hex_colour(colour: object) -> object:
+    """`colour` as #rrggbb when it is a CSS colour name, rgb() or hex without '#'; else unchanged."""
+    if isinstance(colour, dict):  # {"name": "primary", "hex": "#2563eb"}
+        colour = next((v for v in colour.values() if isinstance(v, str) and _HEX_COLOUR.match(v.strip())), colour)
+    if not isinstance(colour, str):
+        return colour
+    value = colour.strip()
+    if _HEX_COLOUR.match(value):
+        return value
+    if re.fullmatch(r"[0-9a-fA-F]{6}|[0-9a-fA-F]{3}", value):
+        return "#" + value
+    rgb = _RGB.match(value)
+    if rgb and all(int(part) <= 255 for part in rgb.groups()):
+        return "#" + "".join(f"{int(part):02x}" for part in rgb.groups())
+    try:
+        return webcolors.name_to_hex(re.sub(r"[\s_-]+", "", value.lower()))
+    except ValueError:
+        return colour
 
 
 def _check(validator: Draft202012Validator, data: object, *, what: str) -> None:

@@ -7,6 +7,8 @@ cut at its output limit, as edit blocks... always verbatim, in token-sized chunk
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 
 from agents import prompts
@@ -57,6 +59,10 @@ def is_continuation(body: dict) -> bool:
     return _text(body["messages"][-1]["content"]).startswith(CONTINUE_PREFIX)
 
 
+def is_retry(body: dict) -> bool:
+    return _text(body["messages"][-1]["content"]).startswith("Your answer could not be used")
+
+
 def thinking_first(thoughts: str, *, tag: str = "think") -> Callable[[dict], ScriptItem]:
     """Every answer preceded by a `<think>` block holding `thoughts`."""
     return lambda body: verbatim(f"<{tag}>\n{thoughts}\n</{tag}>\n\n{meant(body)}")
@@ -76,3 +82,22 @@ def cut_at_limit(*, longer_than: int = 400) -> Callable[[dict], ScriptItem]:
         return verbatim(full[: len(full) // 2], finish="length")
 
     return respond
+
+
+def sloppy_json(body: dict) -> ScriptItem:
+    """JSON answers as chatty models write them: a draft object, prose, a fence, comments, trailing commas,
+    colour names and a projectName with spaces."""
+    answer = meant(body)
+    action = action_of(body)
+    if action not in ("blueprint", "phase_generation"):
+        return verbatim(answer)
+    value = json.loads(answer)
+    if action == "blueprint":
+        value["projectName"] = value["title"] + " App"
+        value["colorPalette"] = ["navy", "white", "goldenrod"]
+    text = json.dumps(value, indent=2)
+    text = text.replace('",\n', '", // noted\n', 3).replace('"\n  }', '",\n  }')
+    text = re.sub(r"\n}$", ",\n}", text)
+    return verbatim(
+        'Here is a first idea: {"primary": "blue"}. And the final answer:\n```json\n' + text + "\n```\nDone!"
+    )

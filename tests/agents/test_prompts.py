@@ -182,20 +182,49 @@ def test_extract_json_tolerates_fences_and_prose(text):
     assert prompts.extract_json(text) == {"a": {"b": [1, 2]}}
 
 
-def test_extract_json_reports_where_malformed_json_breaks():
-    with pytest.raises(InvalidModelOutput, match=r"malformed.*line 3 column 1"):
-        prompts.extract_json('{\n  "title": "x",\n}')
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{\n  "title": "x",\n}',
+        "{'title': 'x'}",
+        '{\n  // the title\n  "title": "x", /* done */\n}',
+        '{title: "x",}',
+    ],
+)
+def test_extract_json_reads_comments_trailing_commas_and_single_quotes(text):
+    assert prompts.extract_json(text) == {"title": "x"}
 
 
 def test_extract_json_does_not_return_an_inner_object_of_broken_json():
-    # The outer object is broken after its nested one: the error must be about it, not "title is missing".
-    with pytest.raises(InvalidModelOutput, match="malformed"):
-        prompts.extract_json('{"title": "x", "userFlow": {"uiLayout": "a"}, oops}')
+    value = prompts.extract_json('{"title": "x", "userFlow": {"uiLayout": "a"}, oops}')
+    assert value.get("title") == "x"
+
+
+def test_extract_json_does_not_repair_an_object_cut_off_before_its_end():
+    with pytest.raises(InvalidModelOutput, match="cut off"):
+        prompts.extract_json('{"title": "x", "views": [{"name": "List"')
 
 
 def test_extract_json_says_when_there_is_no_object():
     with pytest.raises(InvalidModelOutput, match="no JSON object"):
         prompts.extract_json("I cannot do that.")
+
+
+def test_parse_json_answer_picks_the_object_that_validates_preferring_the_last():
+    draft = {**copy.deepcopy(BLUEPRINT), "title": "Draft"}
+    final = {**copy.deepcopy(BLUEPRINT), "title": "Final"}
+    text = (
+        f"Palette idea: {{\"primary\": \"#fff\"}}\n{json.dumps(draft)}\nBetter:\n```json\n{json.dumps(final)}\n```\n"
+        'Say {"done": true} when finished.'
+    )
+    assert prompts.parse_json_answer(text, prompts.validate_blueprint)["title"] == "Final"
+
+
+def test_parse_json_answer_reports_the_errors_of_the_largest_object():
+    broken = {**copy.deepcopy(BLUEPRINT), "title": "", "views": []}
+    text = f'{{"primary": "#fff"}} {json.dumps(broken)}'
+    with pytest.raises(InvalidModelOutput, match="title.*views|views.*title"):
+        prompts.parse_json_answer(text, prompts.validate_blueprint)
 
 
 def test_invalid_model_output_is_a_value_error():
@@ -225,8 +254,8 @@ def test_template_is_optional_but_must_be_text():
     ("change", "field"),
     [
         ({"title": None}, "title:"),
-        ({"projectName": "Todo List"}, "projectName: 'Todo List' is not kebab-case"),
-        ({"colorPalette": ["#2563eb", "blue"]}, "colorPalette[1]: 'blue' is not a hex colour"),
+        ({"projectName": "!!!"}, "projectName: '!!!' is not kebab-case"),
+        ({"colorPalette": ["#2563eb", "bluish"]}, "colorPalette[1]: 'bluish' is not a hex colour"),
         ({"views": []}, "views:"),
         ({"userFlow": {"uiLayout": "x", "uiDesign": "y"}}, "userFlow.userJourney: required field is missing"),
     ],
@@ -290,3 +319,28 @@ def test_phase_plan_names_the_failing_field():
         prompts.validate_phase_plan({"name": "x", "description": "y", "files": [{"path": "a.js"}]})
     with pytest.raises(InvalidModelOutput, match="lastPhase"):
         prompts.validate_phase_plan({**PHASE, "lastPhase": "yes"})
+
+
+def test_cosmetic_blueprint_fields_are_normalised():
+    data = {
+        **copy.deepcopy(BLUEPRINT),
+        "projectName": "Mon Café App",
+        "colorPalette": ["navy", "White", "rgb(245, 158, 11)", "2563eb", "light gray"],
+    }
+
+    blueprint = prompts.validate_blueprint(data)
+
+    assert blueprint["projectName"] == "mon-cafe-app"
+    assert blueprint["colorPalette"] == ["#000080", "#ffffff", "#f59e0b", "#2563eb", "#d3d3d3"]
+
+
+def test_every_schema_error_is_listed():
+    data = {**copy.deepcopy(BLUEPRINT), "title": "", "description": "", "views": [], "userFlow": {}}
+
+    with pytest.raises(InvalidModelOutput) as caught:
+        prompts.validate_blueprint(data)
+
+    message = str(caught.value)
+    for field in ("title", "description", "views", "uiLayout", "uiDesign", "userJourney"):
+        assert field in message
+    assert "more problem" not in message

@@ -95,3 +95,15 @@ def test_an_answer_cut_at_the_output_limit_is_continued_and_the_user_told(use_mo
     assert errors_of(agent) == []
     assert {w["code"] for w in warnings_of(agent)} == {"OUTPUT_LIMIT"}
     assert not agent.files.filter(generating=True).exists()
+
+
+def test_sloppy_json_is_read_without_a_retry_and_cosmetic_fields_normalised(use_model, flavor, create_agent):
+    server = use_model(flavor, misbehaving.sloppy_json)
+
+    agent = build(create_agent)
+
+    assert agent.status == AgentStatus.COMPLETE, agent.error
+    assert agent.blueprint["projectName"] == "todo-list-app"
+    assert agent.blueprint["colorPalette"] == ["#000080", "#ffffff", "#daa520"]
+    assert agent.phases.count() >= 2
+    assert not [r for r in server.requests if misbehaving.is_retry(r.json)]
