@@ -21,6 +21,9 @@ venv: $(BIN)/.installed
 migrate: venv
 	$(BIN)/python manage.py migrate --noinput
 
+# Development unless told otherwise (`DEBUG=false SECRET_KEY=... make run` is production mode).
+run migrate: export DEBUG ?= true
+
 run: migrate
 	@echo ""
 	@echo "  Atelier is starting on http://$(HOST):$(PORT)/"

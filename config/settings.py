@@ -19,14 +19,18 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=True)
 TESTING = "pytest" in sys.modules or env.bool("ATELIER_TESTING", default=False)
+# Off unless set: `make run` sets DEBUG=true for development; the test suite runs as development too.
+DEBUG = env.bool("DEBUG", default=TESTING)
 
 _DEV_SECRET_KEY = "django-insecure-atelier-development-key-do-not-use-in-production"
+# Keys that are published (Django's insecure prefix, the placeholder in compose.yaml): never in production.
+_PUBLIC_SECRET_KEY_PREFIXES = ("django-insecure-", "change-me")
 SECRET_KEY = env.str("SECRET_KEY", default="")
+# A server with DEBUG off refuses to start on such a key (config.safety); management commands such as
+# `makemigrations` still run on a checkout with nothing set.
+SECRET_KEY_IS_PUBLIC = not SECRET_KEY or SECRET_KEY.startswith(_PUBLIC_SECRET_KEY_PREFIXES)
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
     SECRET_KEY = _DEV_SECRET_KEY
 
 # Where runtime data lives (SQLite file, uploads, published previews): never inside the code tree's
@@ -263,12 +267,16 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Not the manifest storage: without a `collectstatic` first, that one fails every page with
+    # "Missing staticfiles manifest entry". WhiteNoise serves the app directories itself (finders), so pages
+    # work however the server was started; `collectstatic` stays optional (it adds compressed copies).
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "whitenoise.storage.CompressedStaticFilesStorage"
     },
 }
+WHITENOISE_USE_FINDERS = True
 
 # Uploads: images are at most 10 MiB each, two per request.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
