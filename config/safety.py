@@ -1,6 +1,6 @@
 """Production refuses to run on a secret key anyone can read (the development key, a published placeholder).
 
-Enforced where the server starts (config.asgi, the db_worker command) and by `check --deploy`, not when the
+Enforced where the server starts (config.asgi) and by `check --deploy`, not when the
 settings load: `makemigrations` and friends must keep working on a checkout with nothing set.
 """
 

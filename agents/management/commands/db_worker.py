@@ -3,11 +3,9 @@
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from agents.tasks import start_sweeper
-from config.safety import require_private_secret_key
 
 
 class Command(DbWorkerCommand):
     def handle(self, *args, **options):
-        require_private_secret_key()
         start_sweeper()
         return super().handle(*args, **options)
