@@ -286,6 +286,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes "not signed in" a 401, not a 403.
         "rest_framework.authentication.TokenAuthentication",
+        # VibeSDK's clients: `Bearer <access token or API token>` (accounts/authentication.py).
+        "accounts.authentication.BearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -316,6 +318,7 @@ CODEGEN_RATE = env.str("ATELIER_CODEGEN_RATE", default="20/d")
 LLM_RATE = env.str("ATELIER_LLM_RATE", default="200/d")
 TOKEN_RATE = env.str("ATELIER_TOKEN_RATE", default="10/m")
 SIGNUP_RATE = env.str("ATELIER_SIGNUP_RATE", default="20/h")
+API_KEY_EXCHANGE_RATE = env.str("ATELIER_API_KEY_EXCHANGE_RATE", default="30/m")
 DEPLOY_RATE = env.str("ATELIER_DEPLOY_RATE", default="60/h")
 WS_TICKET_SECONDS = 60
 
