@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from agents import apis, git_http, version_apis
+from agents import apis, git_http, version_apis, vibesdk_apis
 
 urlpatterns = [
     path("agent/codegen", apis.CodegenApi.as_view(), name="agent-codegen"),
@@ -18,4 +18,10 @@ urlpatterns = [
          name="agent-version-restore"),
     # Any id, even a malformed one, gets the same 401 without credentials (git_http's docstring).
     re_path(r"^agent/(?P<agent_id>[^/]+)/git(?P<rest>/.*)?$", git_http.git_smart_http, name="agent-git"),
+    # VibeSDK's names (agents/vibesdk_apis.py), beside Atelier's own.
+    path("agent", vibesdk_apis.VibeCodegenApi.as_view(), name="vibesdk-agent"),
+    path("ws-ticket", vibesdk_apis.WsTicketApi.as_view(), name="vibesdk-ws-ticket"),
+    path("apps", vibesdk_apis.AppListApi.as_view(), name="vibesdk-apps"),
+    path("apps/recent", vibesdk_apis.AppRecentApi.as_view(), name="vibesdk-apps-recent"),
+    path("apps/<str:app_id>", vibesdk_apis.AppDetailApi.as_view(), name="vibesdk-app"),
 ]

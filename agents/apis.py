@@ -138,20 +138,24 @@ class CodegenApi(APIView):
         query = serializers.CharField(trim_whitespace=True, allow_blank=True)
         template = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
+    def read_input(self, request) -> tuple[str, str | None, list]:
+        """(query, template, image files) from the request; VibeSDK's alias reads its own field names."""
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return data.validated_data["query"], data.validated_data.get("template") or None, _images_from(request)
+
     @extend_schema(
         request=InputSerializer,
         responses={(200, "application/x-ndjson"): OpenApiTypes.STR},
         description="Create an agent and stream its blueprint as NDJSON lines: start, chunk…, blueprint | error.",
     )
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        query = data.validated_data["query"].strip()
+        query, template, uploads = self.read_input(request)
+        query = query.strip()
         if not query:
             raise InvalidInput("query: describe the app you want.")
         if len(query) > services.MAX_QUERY_CHARS:
             raise PayloadTooLarge(f"query: at most {services.MAX_QUERY_CHARS:,} characters.")
-        uploads = _images_from(request)
         enforce(request=request, group="codegen", key="user", rate=settings.CODEGEN_RATE,
                 message="You have created too many apps for now.")
         images = [image_store(owner=request.user, upload=upload) for upload in uploads]
@@ -159,7 +163,7 @@ class CodegenApi(APIView):
             owner=request.user,
             query=query,
             images=images,
-            template=data.validated_data.get("template") or None,
+            template=template,
             origin_port=split_domain_port(request.get_host())[1],
         )
         from agents.catalog import choose
@@ -172,6 +176,9 @@ class CodegenApi(APIView):
             "agentId": str(agent.pk),
             "websocketUrl": _ws_url(request, agent.pk),
             "httpStatusUrl": request.build_absolute_uri(f"/api/agent/{agent.pk}"),
+            # Atelier plans and builds web apps in phases; VibeSDK's clients read both.
+            "behaviorType": "phasic",
+            "projectType": "app",
             "template": {"name": starter.name, "files": list(starter.files)},
             "model": model_info(user=request.user),
         }

@@ -18,7 +18,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from agents import selectors, services
+from agents import selectors, services, vibesdk
 from agents.events import group_name, replay, snapshot, socket_seq
 from config.errors import AtelierError, RateLimited
 from config.ratelimits import enforce
@@ -27,6 +27,8 @@ from modelconfig.providers.base import ProviderError
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 64 * 1024
+# A `user_suggestion` with inline base64 `images` (VibeSDK's client) may be larger, up to daphne's own cap.
+MAX_IMAGE_FRAME_BYTES = 1024 * 1024
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -91,7 +93,9 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         after = _parse_after(after_raw)
         state, seq = await database_sync_to_async(snapshot)(agent_id=self.agent.pk)
         if after is None:
-            await self.send_json({"type": "agent_connected", "seq": seq, "state": state})
+            # previewUrl beside the state too: VibeSDK's client reads it from the frame.
+            preview = {"previewUrl": state["previewUrl"]} if state.get("previewUrl") else {}
+            await self.send_json({"type": "agent_connected", "seq": seq, "state": state, **preview})
         else:
             for frame in await database_sync_to_async(replay)(agent_id=self.agent.pk, after=after):
                 if frame["seq"] <= seq:
@@ -143,7 +147,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if bytes_data is not None and text_data is None:
             await self._error("Binary frames are not accepted; send JSON text.", "INVALID_FRAME")
             return
-        if len(text_data.encode()) > MAX_FRAME_BYTES:
+        size = len(text_data.encode())
+        if size > MAX_FRAME_BYTES and (size > MAX_IMAGE_FRAME_BYTES or '"images"' not in text_data):
             await self._error("Frame larger than 64 KiB.", "FRAME_TOO_LARGE")
             return
         try:
@@ -153,6 +158,9 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self._error("A message is a JSON object with a string `type`.", "INVALID_MESSAGE")
+            return
+        if size > MAX_FRAME_BYTES and not (content["type"] == "user_suggestion" and content.get("images")):
+            await self._error("Frame larger than 64 KiB.", "FRAME_TOO_LARGE")
             return
         await self.receive_json(content)
 
@@ -209,13 +217,18 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     async def on_user_suggestion(self, content):
         message = content.get("message")
         image_ids = content.get("imageIds") or []
-        if not isinstance(message, str) or not isinstance(image_ids, list):
-            await self._error("user_suggestion needs `message` (text) and optional `imageIds` (list).", "INVALID_INPUT")
+        attachments = content.get("images") or []
+        if not isinstance(message, str) or not isinstance(image_ids, list) or not isinstance(attachments, list):
+            await self._error("user_suggestion needs `message` (text) and optional `imageIds` (list) or `images` "
+                              "(list of {filename, mimeType, base64Data}).", "INVALID_INPUT")
+            return
+        if len(image_ids) + len(attachments) > services.MAX_IMAGES_PER_TURN:
+            await self._error(f"images: at most {services.MAX_IMAGES_PER_TURN} images per message.", "INVALID_INPUT")
             return
         # The reply calls a model: off the shared sync thread, and in the background so that a stop sent
         # meanwhile on this socket is handled at once.
         reply = sync_to_async(_run_db_call, thread_sensitive=False)(
-            services.agent_user_suggestion, agent=self.agent, text=message, image_ids=image_ids
+            _user_suggestion, agent=self.agent, text=message, image_ids=image_ids, attachments=attachments
         )
         task = asyncio.create_task(self._guarded("user_suggestion", reply))
         self._background.add(task)
@@ -232,7 +245,18 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
 
     async def on_get_conversation_state(self, content):
         state, _ = await database_sync_to_async(snapshot)(agent_id=self.agent.pk)
-        await self._reply("conversation_state", messages=state["conversation"])
+        messages = state["conversation"]
+        await self._reply("conversation_state", messages=messages,
+                          state=vibesdk.conversation_state(agent_id=str(self.agent.pk), messages=messages))
+
+    async def on_session_init(self, content):
+        await self._error(
+            "Per-session provider credentials are not accepted here: save your provider keys once in Settings → "
+            "Models (/settings/, or POST /api/providers) and every session uses them.", "NOT_SUPPORTED")
+
+    async def on_deploy(self, content):
+        await self._error("Deploying to Cloudflare is not supported here: send `preview` for a live preview "
+                          "on this server.", "NOT_SUPPORTED")
 
     async def on_clear_conversation(self, content):
         await database_sync_to_async(services.agent_clear_conversation)(agent=self.agent)
@@ -245,6 +269,14 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return ModelConfigOutputSerializer(effective_configs(user=self.user), many=True).data
 
         await self._reply("model_configs_info", configs=await database_sync_to_async(configs)())
+
+
+def _user_suggestion(*, agent, text: str, image_ids: list, attachments: list):
+    """A chat turn whose images may come inline (VibeSDK), stored and checked exactly like uploads."""
+    from agents.images import image_from_base64
+
+    stored = [image_from_base64(owner=agent.owner, attachment=a, agent=agent) for a in attachments]
+    return services.agent_user_suggestion(agent=agent, text=text, image_ids=[*image_ids, *(str(i.pk) for i in stored)])
 
 
 def _run_db_call(func, **kwargs):

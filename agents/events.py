@@ -222,8 +222,10 @@ def agent_state(agent) -> dict:
             }
     except ImportError:
         preview = None
+    from agents import vibesdk
     from modelconfig.selectors import model_info
 
+    phases = [phase_payload(p) for p in Phase.objects.filter(agent=agent).order_by("index")]
     return json.loads(json.dumps({
         "agentId": str(agent.pk),
         "title": agent.title,
@@ -233,7 +235,7 @@ def agent_state(agent) -> dict:
         "blueprint": agent.blueprint,
         "template": agent.template_name,
         "currentPhaseIndex": agent.current_phase_index,
-        "phases": [phase_payload(p) for p in Phase.objects.filter(agent=agent).order_by("index")],
+        "phases": phases,
         "files": files,
         "conversation": [
             {"id": m.pk, "role": m.role, "text": m.text, "imageIds": m.image_ids, "pending": m.pending,
@@ -246,6 +248,12 @@ def agent_state(agent) -> dict:
         "usage": {"tokensIn": agent.tokens_in, "tokensOut": agent.tokens_out},
         "createdAt": agent.created_at,
         "updatedAt": agent.updated_at,
+        # VibeSDK's AgentState fields, for its client (agents/vibesdk.py).
+        **vibesdk.snapshot_fields(
+            query=agent.query, title=agent.title, blueprint=agent.blueprint, template=agent.template_name,
+            status=agent.status, generation_requested=agent.generation_requested, phases=phases, files=files,
+            preview_url=preview["previewUrl"] if preview else None,
+        ),
     }, default=str))
 
 

@@ -3,6 +3,8 @@ type; refused above 10 MiB or 40 megapixels; re-encoded without metadata before 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import warnings
 
@@ -58,3 +60,27 @@ def image_store(*, owner, upload, agent=None) -> Image:
     image.file.save(f"upload.{image.extension}", ContentFile(data), save=False)
     image.save()
     return image
+
+
+
+def base64_upload(attachment) -> ContentFile:
+    """An inline image (VibeSDK's ImageAttachment: `{filename, mimeType, base64Data}`) as an upload for
+    `image_store`, refused above the upload size cap before it is decoded."""
+    if not isinstance(attachment, dict) or not isinstance(attachment.get("base64Data"), str):
+        raise InvalidInput("images: each image needs `base64Data` (base64 text).")
+    name = attachment.get("filename") if isinstance(attachment.get("filename"), str) else "image"
+    data = attachment["base64Data"].strip()
+    if data.startswith("data:") and "," in data:
+        data = data.split(",", 1)[1]
+    if len(data) * 3 // 4 > MAX_IMAGE_BYTES + 2:
+        raise PayloadTooLarge(f"{name}: larger than 10 MiB.", details={"file": name})
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput(f"{name}: `base64Data` is not valid base64.", details={"file": name})
+    return ContentFile(raw, name=name[:255] or "image")
+
+
+def image_from_base64(*, owner, attachment, agent=None) -> Image:
+    """Store an inline image exactly as an upload: the same decode, checks and re-encoding."""
+    return image_store(owner=owner, upload=base64_upload(attachment), agent=agent)

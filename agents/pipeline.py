@@ -348,6 +348,10 @@ def implement_phase(*, agent: Agent, phase: Phase, cancel: CancelToken) -> None:
         if path in _remaining_files(phase):
             raise GenerationFailed(f"The model did not write {path}.", "MISSING_FILE")
 
+    # The phase's files are final: its check runs between these two (VibeSDK's clients wait for the second).
+    emit(agent.pk, "phase_validating", message=f"Validating files for phase: {phase.name}", phase=phase_payload(phase))
+    emit(agent.pk, "phase_validated", message=f"Files validated for phase: {phase.name}", phase=phase_payload(phase))
+
     phase.status = PhaseStatus.DONE
     with transaction.atomic():  # with its event, as in _FileWriter.on_close: a resumed run skips a done phase
         Phase.objects.filter(pk=phase.pk).update(status=PhaseStatus.DONE)

@@ -88,6 +88,7 @@ def deploy(*, agent: Agent, base_port: str | None = None) -> Deployment:
         "deployment_completed",
         deploymentId=str(deployment.id),
         previewUrl=deployment.preview_url,
+        previewURL=deployment.preview_url,  # VibeSDK's spelling, for its clients
         message="Preview is live.",
     )
     return deployment
@@ -105,6 +106,7 @@ def _reuse(deployment: Deployment, *, base_port: str | None) -> Deployment:
         "deployment_completed",
         deploymentId=str(deployment.id),
         previewUrl=deployment.preview_url,
+        previewURL=deployment.preview_url,  # VibeSDK's spelling, for its clients
         message="Preview is up to date.",
     )
     return deployment
