@@ -113,7 +113,7 @@ class File(models.Model):
     phase = models.ForeignKey(Phase, null=True, blank=True, on_delete=models.SET_NULL, related_name="written")
     # `content` is always a complete version; False until the file was written in full once.
     complete = models.BooleanField(default=True)
-    # While the file streams in, the partial text is flushed to `draft` (at most every ~250 ms);
+    # While the file streams in, the partial text is saved to `draft` with every chunk event sent (~50 ms);
     # a run that dies regenerates the file from scratch.
     generating = models.BooleanField(default=False)
     draft = models.TextField(blank=True)

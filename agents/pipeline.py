@@ -40,8 +40,7 @@ from modelconfig.providers.base import CancelToken, ChatClient, GenerationCancel
 
 logger = logging.getLogger(__name__)
 
-CHUNK_EVENT_INTERVAL = 0.05  # at most one file_chunk_generated per file per 50 ms
-DRAFT_FLUSH_INTERVAL = 0.25  # partial file flushed to the database at most every 250 ms
+CHUNK_EVENT_INTERVAL = 0.05  # at most one file_chunk_generated per file per 50 ms (the draft is saved with each)
 
 
 class GenerationFailed(Exception):
@@ -226,7 +225,6 @@ class _FileWriter:
         self._pending: list[str] = []
         self._draft: list[str] = []
         self._last_chunk_event = 0.0
-        self._last_flush = 0.0
 
     def on_open(self, path: str) -> None:
         purpose = self.purposes.get(path, "")
@@ -242,21 +240,22 @@ class _FileWriter:
             emit(self.agent.pk, "file_generating", message=f"Generating {path}", filePath=path, filePurpose=purpose)
         self._current = file
         self._draft, self._pending = [], []
-        self._last_chunk_event = self._last_flush = time.monotonic()
+        self._last_chunk_event = time.monotonic()
 
     def on_chunk(self, path: str, text: str) -> None:
         self._draft.append(text)
         self._pending.append(text)
-        now = time.monotonic()
-        if now - self._last_chunk_event >= CHUNK_EVENT_INTERVAL:
+        if time.monotonic() - self._last_chunk_event >= CHUNK_EVENT_INTERVAL:
             self._send_chunk(path)
-        if now - self._last_flush >= DRAFT_FLUSH_INTERVAL:
-            File.objects.filter(pk=self._current.pk).update(draft="".join(self._draft))
-            self._last_flush = now
 
     def _send_chunk(self, path: str) -> None:
         if self._pending:
-            emit(self.agent.pk, "file_chunk_generated", filePath=path, chunk="".join(self._pending))
+            chunk, draft = "".join(self._pending), "".join(self._draft)
+            # The saved draft holds every chunk sent so far, and each chunk says where it starts (`offset`, in
+            # code points): a snapshot's draft plus the chunks placed after it is exactly the file, whichever
+            # chunks reach a socket both in the snapshot and live.
+            File.objects.filter(pk=self._current.pk).update(draft=draft)
+            emit(self.agent.pk, "file_chunk_generated", filePath=path, chunk=chunk, offset=len(draft) - len(chunk))
             self._pending = []
         self._last_chunk_event = time.monotonic()
 
