@@ -6,14 +6,11 @@ import asyncio
 import io
 import json
 import logging
-import threading
 import zipfile
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import connections
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.http import HttpResponse, StreamingHttpResponse
@@ -35,7 +32,6 @@ from config.errors import InvalidInput, NotFound, PayloadTooLarge
 from config.pagination import EnvelopePagination
 from config.ratelimits import enforce
 from config.renderers import EnvelopeJSONRenderer, NDJSONRenderer
-from modelconfig.providers.base import ProviderError
 
 logger = logging.getLogger(__name__)
 
@@ -59,75 +55,84 @@ def _images_from(request) -> list:
     return uploads
 
 
-class _BlueprintBridge:
-    """Carries blueprint chunks from the generating thread to the response's async iterator.
+# Outcome lines of the blueprint stream, by the run's event that ends it.
+_STREAM_ENDS = {"blueprint_generated", "error", "generation_stopped", "agent_deleted"}
+# How long to wait for the run's next event before looking at the agent row (a broadcast may be lost).
+_STREAM_POLL_SECONDS = 1.0
 
-    The thread starts before the response is returned, so a client that walks away mid-stream loses
-    nothing: the blueprint completes and is saved either way.
+
+def _ndjson_line(frame: dict) -> dict | None:
+    """The NDJSON line (DESIGN.md §8) for one of the run's events during planning; None to skip it."""
+    kind = frame["type"]
+    if kind == "blueprint_chunk":
+        return {"type": "chunk", "chunk": frame["chunk"]}
+    if kind == "generation_retrying":
+        # Chunks after this line start the blueprint text again.
+        return {"type": "retrying", **{k: frame[k] for k in ("attempt", "maxAttempts", "retryInSeconds", "reason")}}
+    if kind == "blueprint_generated":
+        return {"type": "blueprint", "blueprint": frame["blueprint"]}
+    if kind == "error":
+        return {"type": "error", "error": {"type": frame.get("code", "INTERNAL"), "message": frame["error"]}}
+    if kind == "generation_stopped":
+        return {"type": "error", "error": {"type": "CONFLICT", "message": "Planning was stopped."}}
+    if kind == "agent_deleted":
+        return {"type": "error", "error": {"type": "NOT_FOUND", "message": "The app was deleted."}}
+    return None
+
+
+def _planning_outcome(agent_id) -> dict | None:
+    """What the agent row says when the stream's broadcasts were missed: the last line, or None (still planning)."""
+    from agents.models import Agent, AgentStatus
+
+    agent = Agent.objects.filter(pk=agent_id).values("blueprint", "status", "error").first()
+    if agent is None:
+        return _ndjson_line({"type": "agent_deleted"})
+    if agent["blueprint"] is not None:
+        return {"type": "blueprint", "blueprint": agent["blueprint"]}
+    if agent["status"] == AgentStatus.FAILED:
+        return {"type": "error", "error": {"type": "PROVIDER_ERROR", "message": agent["error"]}}
+    if agent["status"] == AgentStatus.STOPPED:
+        return _ndjson_line({"type": "generation_stopped"})
+    return None
+
+
+async def _ndjson(start: dict, agent_id) -> AsyncIterator[bytes]:
+    """Relay the planning run's events as NDJSON lines: start, chunk…, blueprint | error.
+
+    The stream subscribes to the agent's group before the run is enqueued, so no chunk is missed; the run
+    goes on whether or not anyone reads (a client may walk away: the blueprint is saved either way).
     """
+    from channels.db import database_sync_to_async
+    from channels.layers import get_channel_layer
 
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._items: list[tuple[str, object]] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._event: asyncio.Event | None = None
+    from agents import lifecycle
+    from agents.events import bind_loop, group_name
 
-    def put(self, kind: str, value: object) -> None:
-        with self._lock:
-            self._items.append((kind, value))
-            if self._loop is not None:
-                self._loop.call_soon_threadsafe(self._event.set)
-
-    async def items(self) -> AsyncIterator[tuple[str, object]]:
-        with self._lock:
-            self._loop, self._event = asyncio.get_running_loop(), asyncio.Event()
+    bind_loop(asyncio.get_running_loop())
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    group = group_name(agent_id)
+    await layer.group_add(group, channel)
+    try:
+        await database_sync_to_async(lifecycle.request_planning)(agent_id=agent_id)
+        yield (json.dumps(start) + "\n").encode()
         while True:
-            with self._lock:
-                batch, self._items = self._items, []
-                if not batch:
-                    self._event.clear()
-            if not batch:
-                await self._event.wait()
-                continue
-            for item in batch:
-                yield item
-                if item[0] in ("blueprint", "error"):
+            try:
+                message = await asyncio.wait_for(layer.receive(channel), timeout=_STREAM_POLL_SECONDS)
+            except TimeoutError:
+                line = await database_sync_to_async(_planning_outcome)(agent_id)
+                if line is not None:
+                    yield (json.dumps(line) + "\n").encode()
                     return
-
-
-# Blueprints are written on a pool rather than a new thread per request: under concurrent requests, starting
-# threads was a large share of the view's time (bench/README.md). A busy pool only delays the chunks; the
-# `start` line is sent at once either way.
-_blueprint_pool = ThreadPoolExecutor(max_workers=settings.BLUEPRINT_THREADS, thread_name_prefix="atelier-blueprint")
-
-
-def _generate_in_background(agent, bridge: _BlueprintBridge) -> None:
-    def work():
-        try:
-            blueprint = services.agent_generate_blueprint(agent=agent, on_chunk=lambda c: bridge.put("chunk", c))
-            bridge.put("blueprint", blueprint)
-        except Exception as exc:  # noqa: BLE001 - reported in the stream; the agent row records it too
-            if not hasattr(exc, "message"):
-                logger.exception("Blueprint generation failed for agent %s", agent.pk)
-            code = getattr(exc, "code", None) or ("PROVIDER_ERROR" if isinstance(exc, ProviderError) else "INTERNAL")
-            message = getattr(exc, "message", "The blueprint could not be generated.")
-            bridge.put("error", {"type": code, "message": message})
-        finally:
-            connections.close_all()
-
-    _blueprint_pool.submit(work)
-
-
-async def _ndjson(start: dict, bridge: _BlueprintBridge) -> AsyncIterator[bytes]:
-    yield (json.dumps(start) + "\n").encode()
-    async for kind, value in bridge.items():
-        if kind == "chunk":
-            line = {"type": "chunk", "chunk": value}
-        elif kind == "blueprint":
-            line = {"type": "blueprint", "blueprint": value}
-        else:
-            line = {"type": "error", "error": value}
-        yield (json.dumps(line) + "\n").encode()
+                continue
+            frame = message.get("event") or {}
+            line = _ndjson_line(frame) if "type" in frame else None
+            if line is not None:
+                yield (json.dumps(line) + "\n").encode()
+            if frame.get("type") in _STREAM_ENDS:
+                return
+    finally:
+        await layer.group_discard(group, channel)
 
 
 class CodegenApi(APIView):
@@ -182,9 +187,7 @@ class CodegenApi(APIView):
             "template": {"name": starter.name, "files": list(starter.files)},
             "model": model_info(user=request.user),
         }
-        bridge = _BlueprintBridge()
-        _generate_in_background(agent, bridge)
-        response = StreamingHttpResponse(_ndjson(start, bridge), content_type="application/x-ndjson")
+        response = StreamingHttpResponse(_ndjson(start, agent.pk), content_type="application/x-ndjson")
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"
         return response

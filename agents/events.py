@@ -22,7 +22,7 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-EPHEMERAL_TYPES = frozenset({"file_chunk_generated", "model_thinking"})
+EPHEMERAL_TYPES = frozenset({"file_chunk_generated", "model_thinking", "blueprint_chunk"})
 # After the seq counter was lost from the cache (eviction, Redis restart), restart this far past the
 # last durable seq, so seqs handed to broadcast-only events since then are never reused.
 SEQ_RESTART_MARGIN = 1000

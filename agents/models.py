@@ -46,7 +46,13 @@ class Agent(models.Model):
     stop_requested = models.BooleanField(default=False)
     # Set when the user wants generation; cleared by stop. The sweep only resumes wanted runs.
     generation_requested = models.BooleanField(default=False)
+    # When a run was last asked for: a wanted run that never took the lease is re-enqueued by the sweep.
+    run_requested_at = models.DateTimeField(null=True, blank=True)
+    # Runs that died (lease expired, task lost) since the last success; at AGENT_MAX_CRASHES the agent fails.
+    crash_count = models.IntegerField(default=0)
     error = models.TextField(blank=True)
+    # [{code, message, file?}]: what a complete app still has wrong ("Complete with problems").
+    problems = models.JSONField(default=list, blank=True)
     visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PRIVATE)
     # Port of the request that created the agent: preview URLs made by a run (no request) use it when
     # ATELIER_PREVIEW_PORT is not set.
@@ -157,6 +163,8 @@ class Message(models.Model):
     image_ids = models.JSONField(default=list, blank=True)
     # A user request waiting for a phase to implement it.
     pending = models.BooleanField(default=False)
+    # Why the run that took this request failed; empty unless it failed (the user may retry it).
+    error = models.TextField(blank=True)
     # Hidden by "clear conversation"; kept so phases keep their history.
     cleared = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

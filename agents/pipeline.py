@@ -8,24 +8,20 @@ in the phase in flight only the files not yet written in full are asked for agai
 from __future__ import annotations
 
 import logging
-import threading
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from agents import catalog, prompts, versions
+from agents import catalog, lifecycle, prompts, versions
 from agents.events import emit
+from agents.lifecycle import RunOutcome
 from agents.modelcalls import stream_answer
 from agents.models import (
-    ACTIVE_STATUSES,
     Agent,
-    AgentStatus,
     File,
     FileVersion,
     Image,
@@ -36,7 +32,7 @@ from agents.models import (
     UsageRecord,
 )
 from agents.parsing import HeredocParser, validate_path
-from modelconfig.providers.base import CancelToken, ChatClient, GenerationCancelled, ImageInput, ProviderError
+from modelconfig.providers.base import CancelToken, ChatClient, GenerationCancelled, ImageInput
 
 logger = logging.getLogger(__name__)
 
@@ -48,63 +44,6 @@ class GenerationFailed(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
-
-
-# ---------------------------------------------------------------------------------------------- lease
-
-
-def take_lease(*, agent_id, owner: str) -> bool:
-    """Atomically take the agent's lease when free, expired or already ours."""
-    now = timezone.now()
-    taken = Agent.objects.filter(pk=agent_id).filter(
-        Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_owner=owner)
-    ).update(lease_owner=owner, lease_expires_at=now + timezone.timedelta(seconds=settings.AGENT_LEASE_SECONDS))
-    return taken == 1
-
-
-def renew_lease(*, agent_id, owner: str) -> bool:
-    expires = timezone.now() + timezone.timedelta(seconds=settings.AGENT_LEASE_SECONDS)
-    return Agent.objects.filter(pk=agent_id, lease_owner=owner).update(lease_expires_at=expires) == 1
-
-
-def release_lease(*, agent_id, owner: str) -> None:
-    Agent.objects.filter(pk=agent_id, lease_owner=owner).update(lease_owner="", lease_expires_at=None)
-
-
-def lease_is_live(agent: Agent) -> bool:
-    return bool(agent.lease_owner) and agent.lease_expires_at is not None and agent.lease_expires_at > timezone.now()
-
-
-class _Watchdog(threading.Thread):
-    """Renews the lease and turns the database stop flag into a cancel of the call in flight."""
-
-    def __init__(self, *, agent_id, owner: str, cancel: CancelToken):
-        super().__init__(name=f"atelier-watchdog-{agent_id}", daemon=True)
-        self.agent_id, self.owner, self.cancel = agent_id, owner, cancel
-        self.finished = threading.Event()
-        self.lost = False
-        self.stop_seen = False
-
-    def run(self) -> None:
-        renew_every = max(1.0, settings.AGENT_LEASE_SECONDS / 3)
-        last_renew = time.monotonic()
-        try:
-            while not self.finished.wait(0.2):
-                if Agent.objects.filter(pk=self.agent_id, stop_requested=True).exists():
-                    self.stop_seen = True
-                    self.cancel.set()
-                    return
-                if time.monotonic() - last_renew >= renew_every:
-                    if not renew_lease(agent_id=self.agent_id, owner=self.owner):
-                        self.lost = True
-                        self.cancel.set()
-                        return
-                    last_renew = time.monotonic()
-        finally:
-            close_old_connections()
-            from django.db import connection
-
-            connection.close()
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -414,67 +353,48 @@ def review(*, agent: Agent, cancel: CancelToken) -> None:
 # ---------------------------------------------------------------------------------------------- the run
 
 
-@dataclass
-class RunOutcome:
-    status: str
-    detail: str = ""
-
-
 def run(*, agent_id, owner: str | None = None) -> RunOutcome:
-    """Work on the agent until it is complete, stopped or failed, or the lease is elsewhere."""
-    owner = owner or f"run-{uuid.uuid4().hex[:16]}"
-    if not take_lease(agent_id=agent_id, owner=owner):
-        return RunOutcome("busy")
-    cancel = CancelToken()
-    watchdog = _Watchdog(agent_id=agent_id, owner=owner, cancel=cancel)
-    watchdog.start()
-    try:
-        outcome = _run_locked(agent_id=agent_id, cancel=cancel, watchdog=watchdog)
-    finally:
-        watchdog.finished.set()
-        watchdog.join(timeout=2)
-    # A run that raised (Redis or the database briefly away, a bug) does not get here: like a killed process it
-    # leaves its lease to expire, and the sweep resumes the agent from durable state. Releasing the lease would
-    # leave the agent "generating" with no lease, which no sweep ever picks up.
-    release_lease(agent_id=agent_id, owner=owner)
-    _requeue_if_requests_arrived(agent_id)
-    return outcome
+    """Work on the agent until it is planned, complete, stopped or failed, or the lease is elsewhere."""
+    return lifecycle.run(agent_id=agent_id, owner=owner, work=advance)
 
 
-def _requeue_if_requests_arrived(agent_id) -> None:
-    """A chat request that arrived while this run was finishing saw a live lease and did not start one."""
-    waiting = Message.objects.filter(agent_id=agent_id, role=MessageRole.USER, pending=True).exists()
-    if waiting and Agent.objects.filter(pk=agent_id, stop_requested=False).update(generation_requested=True):
-        from agents.tasks import enqueue_run
+class _BlueprintChunks:
+    """Broadcasts the blueprint text as it streams in, at most one `blueprint_chunk` per 50 ms."""
 
-        enqueue_run(agent_id=agent_id)
+    def __init__(self, agent_id):
+        self.agent_id = agent_id
+        self._pending: list[str] = []
+        self._last = time.monotonic()
+
+    def __call__(self, text: str) -> None:
+        self._pending.append(text)
+        if time.monotonic() - self._last >= CHUNK_EVENT_INTERVAL:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            emit(self.agent_id, "blueprint_chunk", chunk="".join(self._pending))
+            self._pending = []
+        self._last = time.monotonic()
 
 
-def _run_locked(*, agent_id, cancel: CancelToken, watchdog: _Watchdog) -> RunOutcome:
-    agent = Agent.objects.select_related("owner").get(pk=agent_id)
-    try:
-        if agent.blueprint is None:
-            Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.PLANNING)
-            generate_blueprint(agent=agent, cancel=cancel)
-            agent.refresh_from_db()
-        if not agent.generation_requested:
-            return RunOutcome("planned")
-        return _generate(agent=agent, cancel=cancel)
-    except GenerationCancelled:
-        if watchdog.lost:
-            return RunOutcome("lease_lost")
-        return _stopped(agent)
-    except ProviderError as exc:
-        return _failed(agent, exc.message, "PROVIDER_ERROR")
-    except GenerationFailed as exc:
-        return _failed(agent, exc.message, exc.code)
+def advance(*, agent: Agent, cancel: CancelToken) -> RunOutcome:
+    """One run's work: the blueprint if there is none yet, then the phases when generation is wanted."""
+    if agent.blueprint is None:
+        lifecycle.start_planning(agent_id=agent.pk)
+        chunks = _BlueprintChunks(agent.pk)
+        blueprint = generate_blueprint(agent=agent, cancel=cancel, on_chunk=chunks)
+        chunks.flush()
+        emit(agent.pk, "blueprint_generated", message="Blueprint ready", blueprint=blueprint)
+        agent.refresh_from_db()
+    if not agent.generation_requested:
+        return RunOutcome("planned")
+    return _generate(agent=agent, cancel=cancel)
 
 
 def _generate(*, agent: Agent, cancel: CancelToken) -> RunOutcome:
-    if agent.status not in ACTIVE_STATUSES or agent.status == AgentStatus.PLANNING:
-        Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.GENERATING, error="")
-        planned = sum(len(p.files) for p in Phase.objects.filter(agent=agent))
-        emit(agent.pk, "generation_started", message="Starting code generation", totalFiles=planned)
+    planned = sum(len(p.files) for p in Phase.objects.filter(agent=agent))
+    lifecycle.start_generation(agent=agent, total_files=planned)
     agent.refresh_from_db()
     while True:
         if cancel.is_set():
@@ -489,13 +409,12 @@ def _generate(*, agent: Agent, cancel: CancelToken) -> RunOutcome:
         agent.refresh_from_db()
 
     review(agent=agent, cancel=cancel)
-    with transaction.atomic():  # with its event: a complete agent is never resumed, so it could not be sent later
-        Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.COMPLETE, generation_requested=False)
+    with transaction.atomic():  # the review's commit and the completion: a complete agent is never resumed
         versions.commit_review(agent=agent)
-        emit(agent.pk, "generation_complete", message="Code generation completed")
+        outcome = lifecycle.mark_complete(agent_id=agent.pk)
     if settings.AUTO_DEPLOY_PREVIEW:
         _deploy_preview(agent)
-    return RunOutcome("complete")
+    return outcome
 
 
 def _deploy_preview(agent: Agent) -> None:
@@ -505,15 +424,3 @@ def _deploy_preview(agent: Agent) -> None:
         deploy(agent=agent, base_port=agent.origin_port or None)
     except Exception:  # noqa: BLE001 - the deploy reports its own failure as an event; the app is still complete
         logger.exception("Automatic preview deployment failed for agent %s", agent.pk)
-
-
-def _stopped(agent: Agent) -> RunOutcome:
-    Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.STOPPED, generation_requested=False)
-    emit(agent.pk, "generation_stopped", message="Generation stopped")
-    return RunOutcome("stopped")
-
-
-def _failed(agent: Agent, message: str, code: str) -> RunOutcome:
-    Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.FAILED, error=message, generation_requested=False)
-    emit(agent.pk, "error", message=message, error=message, code=code)
-    return RunOutcome("failed", message)

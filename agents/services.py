@@ -9,19 +9,17 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 
-from agents import modelcalls, pipeline, prompts
+from agents import lifecycle, modelcalls, pipeline, prompts
 from agents.events import emit, seq_counter_init
-from agents.models import ACTIVE_STATUSES, Agent, AgentStatus, Image, Message, MessageRole
-from agents.tasks import enqueue_run
+from agents.models import Agent, AgentStatus, Image, Message, MessageRole
 from config.errors import InvalidInput
-from modelconfig.providers.base import CancelToken
 
 logger = logging.getLogger(__name__)
 
@@ -46,51 +44,24 @@ def agent_create(
     return agent
 
 
-def agent_generate_blueprint(*, agent: Agent, on_chunk: Callable[[str], None] | None = None) -> dict:
-    """Generate and save the blueprint now (in the caller's thread), holding the agent's lease meanwhile."""
-    owner = f"blueprint-{uuid.uuid4().hex[:12]}"
-    if not pipeline.take_lease(agent_id=agent.pk, owner=owner):
-        raise InvalidInput("This app is already being planned.")
-    try:
-        return pipeline.generate_blueprint(agent=agent, cancel=CancelToken(), on_chunk=on_chunk)
-    except Exception as exc:
-        message = getattr(exc, "message", None) or "The blueprint could not be generated."
-        Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.FAILED, error=message)
-        emit(agent.pk, "error", message=message, error=message, code=getattr(exc, "code", "BLUEPRINT_FAILED"))
-        raise
-    finally:
-        pipeline.release_lease(agent_id=agent.pk, owner=owner)
+def agent_generate_blueprint(*, agent: Agent) -> dict:
+    """Write the blueprint now, in the caller's thread, as the agent's first run (CLI, tests, benchmarks)."""
+    outcome = pipeline.run(agent_id=agent.pk)
+    agent.refresh_from_db()
+    if agent.blueprint is None:
+        raise pipeline.GenerationFailed(agent.error or f"The blueprint was not written ({outcome.status}).",
+                                        "BLUEPRINT_FAILED")
+    return agent.blueprint
 
 
 def agent_start_generation(*, agent: Agent) -> bool:
     """Ask for generation; enqueue a run unless one is working already. Returns whether one was enqueued."""
-    with transaction.atomic():
-        agent = Agent.objects.select_for_update().get(pk=agent.pk)
-        Agent.objects.filter(pk=agent.pk).update(generation_requested=True, stop_requested=False)
-        if pipeline.lease_is_live(agent):
-            return False
-        if agent.status in (AgentStatus.COMPLETE, AgentStatus.STOPPED, AgentStatus.FAILED):
-            has_work = agent.blueprint is None or Message.objects.filter(
-                agent=agent, role=MessageRole.USER, pending=True
-            ).exists() or agent.phases.exclude(status="done").exists() or agent.status != AgentStatus.COMPLETE
-            if not has_work:
-                Agent.objects.filter(pk=agent.pk).update(generation_requested=False)
-                return False
-            Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.GENERATING)
-        enqueue_run(agent_id=agent.pk)
-    return True
+    return lifecycle.request_generation(agent_id=agent.pk)
 
 
 def agent_stop(*, agent: Agent) -> None:
     """Stop: the run in flight sees the flag within a fraction of a second and says generation_stopped."""
-    with transaction.atomic():
-        agent = Agent.objects.select_for_update().get(pk=agent.pk)
-        Agent.objects.filter(pk=agent.pk).update(stop_requested=True, generation_requested=False)
-        running = pipeline.lease_is_live(agent)
-        if not running and agent.status in ACTIVE_STATUSES:
-            Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.STOPPED)
-    if not running:
-        emit(agent.pk, "generation_stopped", message="Generation stopped")
+    lifecycle.request_stop(agent_id=agent.pk)
 
 
 def agent_resume(*, agent: Agent) -> bool:

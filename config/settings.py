@@ -215,8 +215,6 @@ else:
 AGENT_LEASE_SECONDS = env.int("ATELIER_LEASE_SECONDS", default=30)
 AGENT_SWEEP_INTERVAL = env.float("ATELIER_SWEEP_INTERVAL", default=10.0)
 AGENT_MAX_PHASES = env.int("ATELIER_MAX_PHASES", default=10)
-# Blueprints being written at once per web process (the rest wait their turn).
-BLUEPRINT_THREADS = env.int("ATELIER_BLUEPRINT_THREADS", default=16)
 AGENT_PHASES_PER_REQUEST = env.int("ATELIER_PHASES_PER_REQUEST", default=3)
 
 AUTH_USER_MODEL = "accounts.User"

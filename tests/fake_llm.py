@@ -45,6 +45,8 @@ class Status:
     retry_after: float | None = None
     retry_after_ms: int | None = 1
     headers: Mapping[str, str] = field(default_factory=dict)
+    # The provider's error `type` (and OpenAI's `code`), e.g. "insufficient_quota"; a default per status.
+    error_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,23 @@ class Json:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-ScriptItem = Status | Stream | Malformed | Hang | Json
+@dataclass(frozen=True)
+class Interrupt:
+    """The responder's answer, broken off after `after` chunks the way `end` says (see `Stream.end`):
+    a dropped connection, an in-stream error event (Anthropic: `overloaded_error`), a stall, a silent EOF."""
+
+    end: Literal["stall", "disconnect", "eof", "error"] = "disconnect"
+    after: int = 2
+    error_message: str = "Overloaded"
+
+
+ScriptItem = Status | Stream | Malformed | Hang | Json | Interrupt
+
+
+def insufficient_quota() -> Status:
+    """OpenAI's answer to a key without credit: a 429 that no retry will ever cure."""
+    return Status(429, "You exceeded your current quota, please check your plan and billing details.",
+                  retry_after_ms=None, error_type="insufficient_quota")
 
 
 @dataclass(frozen=True)
@@ -123,6 +141,10 @@ class FakeLLMServer:
         self.expected_key: str | None = None
         self.models: list[str] = [DEFAULT_MODEL, "fake-fallback"]
         self.requests: list[RecordedRequest] = []
+        # Seconds between the chunks of the responder's answers (scripted Streams have their own `delay`).
+        self.chunk_delay = 0.0
+        # When set, answered instead of the responder once the script is empty: a provider that always fails.
+        self.always: ScriptItem | None = None
         self._script: deque[ScriptItem] = deque()
         self._lock = threading.Lock()
         self.stopping = threading.Event()
@@ -168,6 +190,11 @@ class FakeLLMServer:
             return len(self._script)
 
     @property
+    def calls(self) -> int:
+        """Model calls received (POSTs), whatever they were answered with."""
+        return sum(1 for r in self.requests if r.method == "POST")
+
+    @property
     def last_request(self) -> RecordedRequest:
         return self.requests[-1]
 
@@ -188,13 +215,16 @@ class FakeLLMServer:
 
     def _next_item(self, body: dict[str, Any]) -> ScriptItem:
         with self._lock:
-            if self._script:
-                return self._script.popleft()
+            item = self._script.popleft() if self._script else self.always
+        if item is not None and not isinstance(item, Interrupt):
+            return item
         answer = self.responder(body)
         if isinstance(answer, ScriptItem):
             return answer
         chunks = _split_text(answer) if isinstance(answer, str) else list(answer)
-        return Stream(chunks)
+        if isinstance(item, Interrupt):
+            return Stream(chunks[: item.after], delay=self.chunk_delay, end=item.end, error_message=item.error_message)
+        return Stream(chunks, delay=self.chunk_delay)
 
 
 def _split_text(text: str, size: int = 40) -> list[str]:
@@ -342,10 +372,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_error_json(self, item: Status) -> None:
         message = item.message or f"Fake error {item.status}"
         if self.fake.flavor == "openai":
-            kind = _OPENAI_ERROR_TYPES.get(item.status, "server_error")
-            body: dict[str, Any] = {"error": {"message": message, "type": kind, "param": item.param, "code": None}}
+            kind = item.error_type or _OPENAI_ERROR_TYPES.get(item.status, "server_error")
+            code = item.error_type
+            body: dict[str, Any] = {"error": {"message": message, "type": kind, "param": item.param, "code": code}}
         else:
-            kind = _ANTHROPIC_ERROR_TYPES.get(item.status, "api_error")
+            kind = item.error_type or _ANTHROPIC_ERROR_TYPES.get(item.status, "api_error")
             body = {"type": "error", "error": {"type": kind, "message": message}, "request_id": "req_fake"}
         headers = dict(item.headers)
         if item.retry_after is not None:

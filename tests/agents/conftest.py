@@ -19,7 +19,8 @@ def create_agent(user):
 
 
 def generate(agent: Agent) -> pipeline.RunOutcome:
-    """Run generation to the end in this thread, as the task would."""
+    """Run generation to the end in this thread, as the task would (after the planning run let go)."""
+    wait_for(lambda: not Agent.objects.get(pk=agent.pk).lease_owner)
     Agent.objects.filter(pk=agent.pk).update(generation_requested=True, stop_requested=False)
     outcome = pipeline.run(agent_id=agent.pk)
     agent.refresh_from_db()

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from agents import pipeline, services
+from agents import lifecycle, pipeline, services
 from agents.models import Agent, AgentStatus, Event, File, FileVersion, Phase, PhaseStatus, UsageRecord
 from tests.agents.conftest import event_types, files_of, generate, wait_for
 
@@ -197,8 +197,8 @@ def test_sweep_leaves_live_and_idle_agents_alone(create_agent, settings):
 
 def test_only_one_run_works_on_an_agent(create_agent):
     agent = create_agent()
-    assert pipeline.take_lease(agent_id=agent.pk, owner="a")
-    assert not pipeline.take_lease(agent_id=agent.pk, owner="b")
+    assert lifecycle.take_lease(agent_id=agent.pk, owner="a")
+    assert not lifecycle.take_lease(agent_id=agent.pk, owner="b")
     assert pipeline.run(agent_id=agent.pk, owner="c").status == "busy"
 
 

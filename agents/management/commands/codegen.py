@@ -12,22 +12,10 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from agents import pipeline, services
+from agents import lifecycle, pipeline, services
 from agents.models import Agent, Event, Phase
 from agents.selectors import agent_files
-from modelconfig.providers.base import ProviderError
 from modelconfig.selectors import model_info
-
-
-class _Progress:
-    """Prints the parser's and the run's progress as it happens (files by name, phase n/N)."""
-
-    def __init__(self, out):
-        self.out = out
-
-    def chunk(self, text: str) -> None:
-        self.out.write(".", ending="")
-        self.out.flush()
 
 
 class Command(BaseCommand):
@@ -55,16 +43,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Model: {model['provider']} / {model['name']}{badge}")
         agent = services.agent_create(owner=owner, query=query)
         self.stdout.write(f"Agent {agent.pk}: planning")
-        progress = _Progress(self.stdout)
-        try:
-            blueprint = services.agent_generate_blueprint(agent=agent, on_chunk=progress.chunk)
-        except (ProviderError, pipeline.GenerationFailed) as exc:
-            raise CommandError(f"Planning failed: {exc.message}")
-        self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(f"Blueprint: {blueprint['title']}: {blueprint['description']}"))
-
+        # Blueprint and phases in one run, here, as the task would do them.
+        lifecycle.request_generation_here(agent_id=agent.pk)
         self._watch(agent)
         agent.refresh_from_db()
+        if agent.blueprint is None:
+            raise CommandError(f"Planning failed: {agent.error or agent.status}")
         if agent.status != "complete":
             raise CommandError(f"Generation ended {agent.status}: {agent.error or 'see the events'}")
 
@@ -90,7 +74,6 @@ class Command(BaseCommand):
 
     def _watch(self, agent: Agent) -> None:
         """Run generation here, printing each durable event as a progress line."""
-        Agent.objects.filter(pk=agent.pk).update(generation_requested=True, stop_requested=False, status="generating")
         seen = agent.last_seq
 
         result = {}
@@ -114,6 +97,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  wrote {file['filePath']} ({len(file['fileContents']):,} bytes)")
         elif type_ == "phase_generating":
             self.stdout.write("Planning the next phase…")
+        elif type_ == "blueprint_generated":
+            blueprint = payload["blueprint"]
+            self.stdout.write(self.style.SUCCESS(f"Blueprint: {blueprint['title']}: {blueprint['description']}"))
+        elif type_ == "generation_retrying":
+            self.stderr.write(f"  {payload['reason']}: retrying in {payload['retryInSeconds']:g}s "
+                              f"(attempt {payload['attempt']}/{payload['maxAttempts']})")
         elif type_ == "error":
             self.stderr.write(f"  error: {payload.get('error')}")
         elif type_ in ("generation_complete", "generation_stopped"):

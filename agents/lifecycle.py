@@ -1,0 +1,264 @@
+"""The run lifecycle of an agent: the only writer of its status, lease and flags.
+
+One run at a time works on an agent, while it holds the agent's lease (owner + expiry, renewed by the
+watchdog, taken with a conditional UPDATE). Clients ask for work with `request_planning`,
+`request_generation` and `request_stop`; the run moves the agent through the named transitions
+(`start_planning`, `start_generation`, `mark_complete`, `mark_stopped`, `mark_failed`). The blueprint is
+the first step of the same run as the phases, so a stop or a `generate_all` behaves the same whenever it
+arrives.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from agents.events import emit
+from agents.models import ACTIVE_STATUSES, Agent, AgentStatus, Message, MessageRole
+from modelconfig.providers.base import CancelToken, GenerationCancelled
+
+logger = logging.getLogger(__name__)
+
+TERMINAL_STATUSES = (AgentStatus.COMPLETE, AgentStatus.STOPPED, AgentStatus.FAILED)
+
+
+@dataclass
+class RunOutcome:
+    status: str  # planned | complete | stopped | failed | busy | lease_lost | deleted
+    detail: str = ""
+
+
+# ---------------------------------------------------------------------------------------------- lease
+
+
+def take_lease(*, agent_id, owner: str) -> bool:
+    """Atomically take the agent's lease when free, expired or already ours."""
+    now = timezone.now()
+    taken = Agent.objects.filter(pk=agent_id).filter(
+        Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_owner=owner)
+    ).update(lease_owner=owner, lease_expires_at=now + timezone.timedelta(seconds=settings.AGENT_LEASE_SECONDS))
+    return taken == 1
+
+
+def renew_lease(*, agent_id, owner: str) -> bool:
+    expires = timezone.now() + timezone.timedelta(seconds=settings.AGENT_LEASE_SECONDS)
+    return Agent.objects.filter(pk=agent_id, lease_owner=owner).update(lease_expires_at=expires) == 1
+
+
+def release_lease(*, agent_id, owner: str) -> None:
+    Agent.objects.filter(pk=agent_id, lease_owner=owner).update(lease_owner="", lease_expires_at=None)
+
+
+def lease_is_live(agent: Agent) -> bool:
+    return bool(agent.lease_owner) and agent.lease_expires_at is not None and agent.lease_expires_at > timezone.now()
+
+
+class Watchdog:
+    """Renews the lease while a run works, and calls `on_cancel` when a stop is asked for or the lease is lost.
+
+    `start()` / `stop()` and the two flags are the whole interface, so one watcher per process can replace
+    the per-run polling thread without the run noticing.
+    """
+
+    POLL_SECONDS = 0.2
+
+    def __init__(self, *, agent_id, owner: str, on_cancel: Callable[[], None]):
+        self.agent_id, self.owner, self.on_cancel = agent_id, owner, on_cancel
+        self.lost = False
+        self.stop_seen = False
+        self._finished = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name=f"atelier-watchdog-{agent_id}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._finished.set()
+        self._thread.join(timeout=2)
+
+    def _watch(self) -> None:
+        renew_every = max(1.0, settings.AGENT_LEASE_SECONDS / 3)
+        last_renew = time.monotonic()
+        try:
+            while not self._finished.wait(self.POLL_SECONDS):
+                if Agent.objects.filter(pk=self.agent_id, stop_requested=True).exists():
+                    self.stop_seen = True
+                    self.on_cancel()
+                    return
+                if time.monotonic() - last_renew >= renew_every:
+                    if not renew_lease(agent_id=self.agent_id, owner=self.owner):
+                        self.lost = True
+                        self.on_cancel()
+                        return
+                    last_renew = time.monotonic()
+        finally:
+            close_old_connections()
+            connection.close()
+
+
+# ---------------------------------------------------------------------------------------------- requests
+
+
+def _enqueue(agent_id) -> None:
+    from agents.tasks import enqueue_run
+
+    enqueue_run(agent_id=agent_id)
+
+
+def request_planning(*, agent_id) -> None:
+    """Start the first run of a new agent: it writes the blueprint (and goes on if generation is wanted)."""
+    Agent.objects.filter(pk=agent_id).update(run_requested_at=timezone.now())
+    _enqueue(agent_id)
+
+
+def _has_work(agent: Agent) -> bool:
+    if agent.status != AgentStatus.COMPLETE or agent.blueprint is None:
+        return True
+    pending = Message.objects.filter(agent=agent, role=MessageRole.USER, pending=True).exists()
+    return pending or agent.phases.exclude(status="done").exists()
+
+
+def request_generation(*, agent_id) -> bool:
+    """Ask for generation; enqueue a run unless one is working already. Returns whether one was enqueued.
+
+    A run that is working sees the request when it next decides (after the blueprint, or when it ends).
+    """
+    with transaction.atomic():
+        agent = Agent.objects.select_for_update().get(pk=agent_id)
+        wanted = {"generation_requested": True, "stop_requested": False, "crash_count": 0}
+        if lease_is_live(agent):
+            Agent.objects.filter(pk=agent.pk).update(**wanted)
+            return False
+        if agent.status in TERMINAL_STATUSES:
+            if not _has_work(agent):
+                Agent.objects.filter(pk=agent.pk).update(generation_requested=False, stop_requested=False)
+                return False
+            # A new run: the previous run's error no longer describes the app.
+            wanted.update(status=AgentStatus.GENERATING, error="")
+        Agent.objects.filter(pk=agent.pk).update(**wanted, run_requested_at=timezone.now())
+        _enqueue(agent.pk)
+    return True
+
+
+def request_stop(*, agent_id) -> None:
+    """Stop: the run in flight sees the flag within a fraction of a second and says generation_stopped."""
+    with transaction.atomic():
+        agent = Agent.objects.select_for_update().get(pk=agent_id)
+        Agent.objects.filter(pk=agent.pk).update(stop_requested=True, generation_requested=False)
+        running = lease_is_live(agent)
+        if not running and agent.status in ACTIVE_STATUSES:
+            Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.STOPPED)
+    if not running:
+        emit(agent_id, "generation_stopped", message="Generation stopped")
+
+
+# ---------------------------------------------------------------------------------------------- transitions
+
+
+def start_planning(*, agent_id) -> None:
+    Agent.objects.filter(pk=agent_id).update(status=AgentStatus.PLANNING, error="", problems=[])
+
+
+def start_generation(*, agent: Agent, total_files: int) -> None:
+    """Generating from now on; announced unless a run was already generating (a resume)."""
+    announce = agent.status not in ACTIVE_STATUSES or agent.status == AgentStatus.PLANNING
+    Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.GENERATING, error="", problems=[])
+    if announce:
+        emit(agent.pk, "generation_started", message="Starting code generation", totalFiles=total_files)
+
+
+def mark_complete(*, agent_id, problems: list[dict] | tuple = ()) -> RunOutcome:
+    """The app is written. `problems` ([{code, message, file?}]) make it "complete with problems"."""
+    problems = [dict(p) for p in problems]
+    # With its event: a complete agent is never resumed, so the event could not be sent later.
+    with transaction.atomic():
+        Agent.objects.filter(pk=agent_id).update(
+            status=AgentStatus.COMPLETE, generation_requested=False, error="", problems=problems, crash_count=0
+        )
+        emit(agent_id, "generation_complete", message="Code generation completed", problems=problems)
+    return RunOutcome("complete")
+
+
+def mark_stopped(*, agent_id) -> RunOutcome:
+    Agent.objects.filter(pk=agent_id).update(status=AgentStatus.STOPPED, generation_requested=False)
+    emit(agent_id, "generation_stopped", message="Generation stopped")
+    return RunOutcome("stopped")
+
+
+def mark_failed(*, agent_id, message: str, code: str) -> RunOutcome:
+    Agent.objects.filter(pk=agent_id).update(status=AgentStatus.FAILED, error=message, generation_requested=False)
+    emit(agent_id, "error", message=message, error=message, code=code)
+    return RunOutcome("failed", message)
+
+
+# ---------------------------------------------------------------------------------------------- the run
+
+Work = Callable[..., RunOutcome]
+
+
+def run(*, agent_id, work: Work, owner: str | None = None) -> RunOutcome:
+    """Hold the lease and let `work(agent=, cancel=)` advance the agent until it is planned, complete,
+    stopped or failed. `work` raises GenerationCancelled when stopped, and domain errors when it fails."""
+    from agents.pipeline import GenerationFailed
+    from modelconfig.providers.base import ProviderError
+
+    owner = owner or f"run-{uuid.uuid4().hex[:16]}"
+    if not take_lease(agent_id=agent_id, owner=owner):
+        return RunOutcome("busy")
+    cancel = CancelToken()
+    watchdog = Watchdog(agent_id=agent_id, owner=owner, on_cancel=cancel.set)
+    watchdog.start()
+    try:
+        agent = Agent.objects.select_related("owner").get(pk=agent_id)
+        if agent.stop_requested:
+            outcome = RunOutcome("stopped")  # stopped before it started: request_stop said so already
+        else:
+            try:
+                outcome = work(agent=agent, cancel=cancel)
+            except GenerationCancelled:
+                outcome = RunOutcome("lease_lost") if watchdog.lost else mark_stopped(agent_id=agent_id)
+            except ProviderError as exc:
+                outcome = mark_failed(agent_id=agent_id, message=exc.message, code="PROVIDER_ERROR")
+            except GenerationFailed as exc:
+                outcome = mark_failed(agent_id=agent_id, message=exc.message, code=exc.code)
+    finally:
+        watchdog.stop()
+    # A run that raised (Redis or the database briefly away, a bug) does not get here: like a killed process it
+    # leaves its lease to expire, and the sweep resumes the agent from durable state.
+    if outcome.status != "lease_lost":
+        _finish(agent_id=agent_id, owner=owner, outcome=outcome)
+    return outcome
+
+
+def _finish(*, agent_id, owner: str, outcome: RunOutcome) -> None:
+    """Release the lease; start the next run only for what was asked for while this one worked."""
+    with transaction.atomic():
+        row = Agent.objects.select_for_update().filter(pk=agent_id).values("generation_requested", "stop_requested")
+        row = row.first()
+        release_lease(agent_id=agent_id, owner=owner)
+        if row is None or row["stop_requested"]:
+            return
+        # Every transition that ends a run clears generation_requested: set now, it came after (a generate_all
+        # during planning, a resume after a failure). A chat request that arrived while the run was finishing
+        # saw a live lease and did not start one.
+        arrived = row["generation_requested"] or (
+            outcome.status == "complete"
+            and Message.objects.filter(agent_id=agent_id, role=MessageRole.USER, pending=True).exists()
+        )
+        if arrived:
+            Agent.objects.filter(pk=agent_id).update(generation_requested=True, run_requested_at=timezone.now())
+            _enqueue(agent_id)
+
+
+def request_generation_here(*, agent_id) -> None:
+    """Want generation, for a run the caller performs itself in this process (the CLI): nothing is enqueued."""
+    Agent.objects.filter(pk=agent_id).update(generation_requested=True, stop_requested=False, error="")
