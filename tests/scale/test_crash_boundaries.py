@@ -11,7 +11,7 @@ import pytest
 import redis
 from django.utils import timezone
 
-from agents import events, pipeline, services
+from agents import events, lifecycle, pipeline, services
 from agents.models import Agent, AgentStatus, Event
 from agents.tasks import sweep
 from tests.scale.cluster import generated_files
@@ -90,6 +90,7 @@ def test_run_that_dies_as_it_records_a_step_loses_neither_the_step_nor_its_event
         return real_emit(agent_id, type, **fields)
 
     monkeypatch.setattr(pipeline, "emit", emit_that_dies_once)
+    monkeypatch.setattr(lifecycle, "emit", emit_that_dies_once)  # status transitions emit there
     with pytest.raises(Died):
         pipeline.run(agent_id=agent.pk)
 
