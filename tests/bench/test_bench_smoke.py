@@ -43,7 +43,8 @@ def test_latency_smoke_delivers_every_event_through_redis_and_two_daphnes(tmp_pa
 def test_ndjson_smoke_times_the_stream_and_the_model(tmp_path):
     result = ndjson.run(smoke=True, echo=lambda *_: None)
     model, sequential, concurrent = result["rows"]
-    assert model["chunks"] == sequential["chunks"] == concurrent["chunks"] > 0
+    # The run coalesces blueprint deltas (one chunk line per ~50 ms at most), as it does file chunks.
+    assert 0 < sequential["chunks"] <= model["chunks"] and 0 < concurrent["chunks"] <= model["chunks"]
     assert sequential["headers_ms"]["p50"] > 0
     assert _written(tmp_path, "ndjson")["targets"]
 
