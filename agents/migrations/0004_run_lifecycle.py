@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents', '0002_origin_port'),
+        ('agents', '0003_versions'),
     ]
 
     operations = [
