@@ -204,7 +204,7 @@ def commit_review(*, agent: Agent) -> Version | None:
 
 def _lock_idle(agent: Agent) -> Agent:
     """The agent row, locked; Conflict while a run works on it (its files would race ours)."""
-    from agents.pipeline import lease_is_live
+    from agents.lifecycle import lease_is_live
 
     agent = Agent.objects.select_for_update().get(pk=agent.pk)
     if agent.status in ACTIVE_STATUSES or lease_is_live(agent):
