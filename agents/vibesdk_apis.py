@@ -6,6 +6,7 @@ routes Atelier has the concept for: list, recent, get, delete. Atelier's own rou
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,10 +21,19 @@ from rest_framework.views import APIView
 from agents import selectors, services, vibesdk
 from agents.apis import CodegenApi, _agent_or_404, _ws_url
 from agents.images import base64_upload
-from config.errors import InvalidInput
+from config.errors import InvalidInput, NotFound
 
 LIST_LIMIT = 100
 RECENT_LIMIT = 10
+
+
+def _own_agent(request, raw_id: str):
+    """The caller's agent by an id from a path or body, which may be anything: not found unless a UUID."""
+    try:
+        agent_id = uuid.UUID(str(raw_id))
+    except ValueError:
+        raise NotFound("No such app.")
+    return _agent_or_404(request, agent_id)
 
 
 class VibeCodegenApi(CodegenApi):
@@ -84,7 +94,7 @@ class WsTicketApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        agent = _agent_or_404(request, data.validated_data["resourceId"])
+        agent = _own_agent(request, data.validated_data["resourceId"])
         ticket = services.ticket_issue(user=request.user, agent=agent)
         expires_at = timezone.now() + timedelta(seconds=settings.WS_TICKET_SECONDS)
         return Response({"ticket": ticket, "expiresIn": settings.WS_TICKET_SECONDS,
@@ -141,7 +151,7 @@ class AppDetailApi(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, app_id):
-        agent = _agent_or_404(request, app_id)
+        agent = _own_agent(request, app_id)
         deployment = _latest_ready([agent]).get(agent.pk)
         files = selectors.agent_files(agent=agent)
         purposes = dict(agent.files.values_list("path", "purpose"))
@@ -159,5 +169,5 @@ class AppDetailApi(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def delete(self, request, app_id):
-        services.agent_delete(agent=_agent_or_404(request, app_id))
+        services.agent_delete(agent=_own_agent(request, app_id))
         return Response({"success": True, "message": "App deleted."})
