@@ -5,6 +5,7 @@
 
 import { formatTime, h } from "../dom.js";
 import { highlight } from "../highlight.js";
+import { renderMarkdown } from "../markdown.js";
 import {
   PHASE_LABELS, STATUS_LABELS, controls, isActive, phaseCounts, previewView, shownTab, visibleText,
 } from "./state.js";
@@ -228,7 +229,10 @@ export function createViews(el, on) {
     h("div", { class: "msg-who" },
       message.role === "user" ? "You" : "Atelier",
       message.createdAt ? h("time", { datetime: message.createdAt }, formatTime(message.createdAt)) : null),
-    h("div", { class: "msg-text" }, message.text),
+    // The assistant answers in Markdown (real models always do); what the user typed is shown as typed.
+    message.role === "assistant"
+      ? h("div", { class: "msg-text md" }, renderMarkdown(message.text))
+      : h("div", { class: "msg-text" }, message.text),
     message.imageIds?.length
       ? h("div", { class: "msg-images" }, `${message.imageIds.length} image${message.imageIds.length > 1 ? "s" : ""} attached`)
       : null,
