@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from agents import catalog, lifecycle, prompts, versions
+from agents.applying import AnswerApplier
 from agents.events import emit
 from agents.lifecycle import RunOutcome
 from agents.modelcalls import stream_answer
@@ -32,6 +34,7 @@ from agents.models import (
     UsageRecord,
 )
 from agents.parsing import HeredocParser, validate_path
+from agents.problems import warn
 from modelconfig.providers.base import CancelToken, ChatClient, GenerationCancelled, ImageInput
 
 logger = logging.getLogger(__name__)
@@ -234,11 +237,16 @@ class _FileWriter:
             File.objects.filter(pk=self._current.pk).update(draft="".join(self._draft), generating=False)
 
 
-def _stream_files(*, agent: Agent, phase: Phase, action: str, messages, cancel: CancelToken) -> list[str]:
+def _stream_files(
+    *, agent: Agent, phase: Phase, action: str, messages, cancel: CancelToken, ask_again: bool = True
+) -> list[str]:
+    """Stream one answer into the files; a file that could not be taken as written is asked for again whole."""
     writer = _FileWriter(agent=agent, phase=phase)
-    parser = HeredocParser(
-        on_open=writer.on_open, on_chunk=writer.on_chunk, on_close=writer.on_close, on_error=writer.on_error
+    applier = AnswerApplier(
+        saver=writer, files=_files_context(agent), planned=_planned_paths(agent), warn=partial(warn, agent.pk)
     )
+    # A review's prose quotes code in Markdown blocks; only heredocs and edit blocks change files there.
+    parser = HeredocParser(**applier.callbacks(), markdown_files=action != "code_review")
     try:
         for delta in stream_answer(
             agent=agent, action=action, messages=messages, cancel=cancel, record_usage=record_usage
@@ -247,7 +255,21 @@ def _stream_files(*, agent: Agent, phase: Phase, action: str, messages, cancel: 
         parser.finish()
     finally:
         writer.abandon()  # a file the stream left open (stopped, failed, or never closed) is not in flight
+    applier.finish()
+    if ask_again:
+        purposes = {f["path"]: f.get("purpose", "") for f in phase.files}
+        for path, problem in applier.needs_whole.items():
+            retry = prompts.file_regeneration_messages(
+                blueprint=agent.blueprint, phase=phase_payload(phase), files=_files_context(agent),
+                path=path, purpose=purposes.get(path, ""), problem=problem,
+            )
+            _stream_files(agent=agent, phase=phase, action="file_regeneration", messages=retry, cancel=cancel,
+                          ask_again=False)
     return writer.written
+
+
+def _planned_paths(agent: Agent) -> set[str]:
+    return {f["path"] for files in Phase.objects.filter(agent=agent).values_list("files", flat=True) for f in files}
 
 
 def _remaining_files(phase: Phase) -> list[str]:

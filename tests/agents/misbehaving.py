@@ -7,12 +7,15 @@ cut at its output limit, as edit blocks... always verbatim, in token-sized chunk
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Callable
 
-from agents import prompts
+from agents import edits, prompts
 from agents.offline_model.client import answer_for
+from agents.offline_model.prompt import read_prompt
+from agents.parsing import parse_files
 from modelconfig.providers.base import ChatMessage
 from tests.fake_llm import ScriptItem, verbatim
 
@@ -101,3 +104,83 @@ def sloppy_json(body: dict) -> ScriptItem:
     return verbatim(
         'Here is a first idea: {"primary": "blue"}. And the final answer:\n```json\n' + text + "\n```\nDone!"
     )
+
+
+# -- answers that change files instead of writing them whole ----------------------------------------------
+
+FILE_ACTIONS = ("phase_implementation", "file_regeneration", "code_review")
+
+
+def _intended(body: dict) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The action, the current files in the prompt, and the files the offline model writes."""
+    messages = chat_messages(body)
+    return action_of(body), read_prompt(messages).files, parse_files(meant(body))
+
+
+def heredoc(path: str, content: str) -> str:
+    return f"cat > {path} << 'EOF'\n{content}EOF\n"
+
+
+def edit_blocks(path: str, old: str, new: str) -> str:
+    """SEARCH/REPLACE blocks turning `old` into `new`, each with enough context to match once."""
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    blocks, working = [], old
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        before = after = 1
+        while True:
+            search = "".join(a[max(0, i1 - before) : i2 + after])
+            if working.count(search) == 1 or (i1 - before <= 0 and i2 + after >= len(a)):
+                break
+            before, after = before + 1, after + 1
+        replace = "".join(a[max(0, i1 - before) : i1] + b[j1:j2] + a[i2 : i2 + after])
+        working = edits.apply_edit(working, search, replace)
+        blocks.append(f"{path}\n<<<<<<< SEARCH\n{search}=======\n{replace}>>>>>>> REPLACE\n")
+    assert working == new, "the blocks rebuild the new content"
+    return "".join(blocks)
+
+
+def changes_as(kind: str) -> Callable[[dict], ScriptItem]:
+    """Existing files changed the way models write changes: "edits", "diff", "append", "elided"; new files
+    (and files asked for again whole) as heredocs. "markdown" writes every file as a Markdown block."""
+
+    def respond(body: dict) -> ScriptItem:
+        if action_of(body) not in FILE_ACTIONS:
+            return verbatim(meant(body))
+        action, current, written = _intended(body)
+        out = ["Here are the changes.\n"]
+        for path, new in written.items():
+            old = current.get(path)
+            if kind == "markdown":
+                out.append(f"**{path}**\n```{path.rsplit('.', 1)[-1]}\n{new}```\n")
+            elif old is None or action == "file_regeneration" or old == new:
+                out.append(heredoc(path, new))
+            elif kind == "edits":
+                out.append(edit_blocks(path, old, new))
+            elif kind == "diff":
+                diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                            f"a/{path}", f"b/{path}")
+                out.append("```diff\n" + "".join(diff) + "```\n")
+            elif kind == "append" and new.startswith(old):
+                out.append(f"cat >> {path} << 'EOF'\n{new[len(old):]}EOF\n")
+            elif kind == "elided":
+                lines = new.splitlines(keepends=True)
+                comment = {"css": "/* ... rest of the file unchanged ... */", "html": "<!-- ... rest unchanged -->"}
+                marker = comment.get(path.rsplit(".", 1)[-1], "// ... rest of the file unchanged ...")
+                out.append(heredoc(path, "".join(lines[: len(lines) // 3]) + marker + "\n"))
+            else:
+                out.append(heredoc(path, new))
+        return verbatim("\n".join(out))
+
+    return respond
+
+
+def unplanned_paths(body: dict) -> ScriptItem:
+    """Planned files under a made-up folder, plus a file nobody planned."""
+    if action_of(body) not in FILE_ACTIONS:
+        return verbatim(meant(body))
+    _, _, written = _intended(body)
+    out = [heredoc(f"src/{path}", content) for path, content in written.items()]
+    out.append(heredoc("path/to/file", "placeholder\n"))
+    return verbatim("".join(out))

@@ -466,3 +466,163 @@ def test_any_split_into_chunks_yields_the_original_files(written, newline, data)
     assert chunked.files == originals
     assert chunked.errors == []
     assert {path: chunked.streamed(path) for path in chunked.files} == originals
+
+
+# --- edit blocks, appends, diffs and Markdown blocks ---------------------------------------------------
+
+
+class EditRecorder(Recorder):
+    """Also records edits, appends and patches."""
+
+    def __init__(self, **options) -> None:
+        super().__init__()
+        self.edits: list[tuple[str, str, str]] = []
+        self.appends: list[tuple[str, str]] = []
+        self.patches: list[str] = []
+        self.parser = HeredocParser(
+            on_open=self.on_open, on_chunk=self.on_chunk, on_close=self.on_close, on_error=self.on_error,
+            on_edit=lambda *edit: self.edits.append(edit), on_append=lambda *a: self.appends.append(a),
+            on_patch=self.patches.append, **options,
+        )
+
+
+def feed_edits(text: str, cuts: list[int] = (), **options) -> EditRecorder:
+    recorder = EditRecorder(**options)
+    start = 0
+    for cut in [*sorted(set(cuts)), len(text)]:
+        recorder.parser.feed(text[start:cut])
+        start = cut
+    recorder.parser.finish()
+    return recorder
+
+
+EDIT = "<<<<<<< SEARCH\n{search}=======\n{replace}>>>>>>> REPLACE\n"
+
+
+@pytest.mark.parametrize("file_line", ["app.js", "**app.js**", "`app.js`", "### app.js", "app.js:", "File: app.js"])
+def test_an_edit_block_after_a_file_line_is_reported_with_its_path(file_line):
+    text = f"I'll change the greeting.\n{file_line}\n" + EDIT.format(search="hi\n", replace="hello\n")
+
+    recorder = feed_edits(text)
+
+    assert recorder.edits == [("app.js", "hi\n", "hello\n")]
+    assert recorder.files == {}
+
+
+def test_aider_style_fenced_edit_blocks_and_blocks_without_their_own_file_line():
+    text = (
+        "app.js\n```javascript\n" + EDIT.format(search="a\n", replace="b\n") + "```\n"
+        "```css\nstyles.css\n" + EDIT.format(search="", replace="p {}\n") + EDIT.format(search="x\n", replace="")
+        + "```\n"
+    )
+
+    assert feed_edits(text).edits == [("app.js", "a\n", "b\n"), ("styles.css", "", "p {}\n"),
+                                      ("styles.css", "x\n", "")]
+
+
+def test_an_edit_block_without_any_file_name_is_an_error_and_skipped():
+    recorder = feed_edits("Change this:\n" + EDIT.format(search="a\n", replace="b\n"))
+
+    assert recorder.edits == []
+    assert "without a file name" in recorder.errors[0][0]
+
+
+def test_an_edit_block_for_an_unsafe_path_is_refused():
+    recorder = feed_edits("src/../../passwd.txt\n" + EDIT.format(search="a\n", replace="b\n"))
+
+    assert recorder.edits == []
+    assert recorder.errors[0][1] == "src/../../passwd.txt"
+
+
+def test_append_heredoc_is_reported_as_an_append_not_a_file():
+    recorder = feed_edits("cat >> styles.css << 'EOF'\n.new {}\nEOF\n")
+
+    assert recorder.appends == [("styles.css", ".new {}\n")]
+    assert recorder.files == {} and recorder.events == []
+
+
+def test_a_fenced_unified_diff_is_reported_whole():
+    diff = "--- a/app.js\n+++ b/app.js\n@@ -1,1 +1,1 @@\n-a\n+b\n"
+    recorder = feed_edits(f"Here is the change:\n```diff\n{diff}```\nDone.")
+
+    assert recorder.patches == [diff]
+
+
+@pytest.mark.parametrize(
+    "file_line,fence",
+    [("**index.html**", "```html"), ("### index.html", "```html"), ("`index.html`", "```"),
+     ("Here it is:", '```html title="index.html"'), ("index.html:", "````html")],
+)
+def test_a_markdown_block_after_a_file_line_is_a_file_when_no_heredoc_was_seen(file_line, fence):
+    ticks = fence[: len(fence) - len(fence.lstrip("`"))]
+    text = f"{file_line}\n{fence}\n<!doctype html>\n<p>```not the end```</p>\n{ticks}\nThat's it."
+
+    assert feed_edits(text).files == {"index.html": "<!doctype html>\n<p>```not the end```</p>\n"}
+
+
+def test_markdown_blocks_are_examples_once_the_answer_used_heredocs():
+    text = "cat > a.js << 'EOF'\nx\nEOF\n**b.js**\n```js\ny\n```\n"
+
+    assert feed_edits(text).files == {"a.js": "x\n"}
+
+
+def test_markdown_fallback_can_be_turned_off():
+    assert feed_edits("**b.js**\n```js\ny\n```\n", markdown_files=False).files == {}
+
+
+def test_a_heredoc_inside_a_fence_after_a_file_line_is_read_as_the_heredoc():
+    text = "**a.js**\n```bash\ncat > a.js << 'EOF'\nx\nEOF\n```\n"
+
+    assert feed_edits(text).files == {"a.js": "x\n"}
+
+
+MARKER_LINES = ["<<<<<<< SEARCH", "=======", ">>>>>>> REPLACE", "```", "```js", "app.js", "**a.css**"]
+block_line = st.one_of(any_line, st.sampled_from(MARKER_LINES))
+FILE_LINES = ["{path}", "**{path}**", "`{path}`", "### {path}", "{path}:"]
+edit_paths = st.sampled_from(["app.js", "styles.css", "src/ui/list.js", "index.html"])
+
+
+@st.composite
+def answers_with_edits(draw):
+    """An answer mixing heredocs and edit blocks, with what each edit block means."""
+    lines: list[str] = []
+    edits: list[tuple[str, str, str]] = []
+    previous: str | None = None
+    for _ in range(draw(st.integers(1, 5))):
+        lines.extend(draw(st.lists(st.sampled_from(PROSE_LINES), max_size=2)))
+        if draw(st.integers(0, 3)) == 0:
+            body = draw(st.lists(any_line.filter(lambda line: line.rstrip(" \t") != "EOF"), max_size=3))
+            lines += ["cat > notes.txt << 'EOF'", *body, "EOF"]
+            continue
+        path = draw(edit_paths)
+        search = draw(st.lists(block_line.filter(lambda line: not re.match(r"\s*={5,9}\s*$", line)), max_size=4))
+        replace = draw(st.lists(block_line.filter(lambda line: not re.match(r"\s*>{5,9}\s*REPLACE\s*$", line)),
+                                max_size=4))
+        if previous is not None and lines and lines[-1] == ">>>>>>> REPLACE" and draw(st.booleans()):
+            path = previous  # a block right after another, with no file line of its own
+        else:
+            lines.append(draw(st.sampled_from(FILE_LINES)).format(path=path))
+        fenced = draw(st.booleans())
+        if fenced:
+            lines.append("```js")
+        lines += ["<<<<<<< SEARCH", *search, "=======", *replace, ">>>>>>> REPLACE"]
+        if fenced:
+            lines.append("```")
+        edits.append((path, "".join(f"{line}\n" for line in search), "".join(f"{line}\n" for line in replace)))
+        previous = path
+    return "".join(f"{line}\n" for line in lines), edits
+
+
+@settings(max_examples=300, deadline=None)
+@given(answer=answers_with_edits(), data=st.data())
+def test_any_split_into_chunks_yields_the_same_edit_blocks(answer, data):
+    text, edits = answer
+    cuts = data.draw(st.lists(st.integers(0, len(text)), max_size=40))
+
+    whole = feed_edits(text)
+    chunked = feed_edits(text, cuts)
+
+    assert whole.edits == edits
+    assert chunked.edits == edits
+    assert chunked.files == whole.files
+    assert chunked.errors == whole.errors == []

@@ -7,8 +7,9 @@ and compares the final files with what the model meant: the offline model's answ
 from __future__ import annotations
 
 import pytest
+from django.db.models import F
 
-from agents.models import AgentStatus, Event
+from agents.models import Agent, AgentStatus, Event, Message, MessageRole
 from tests.agents import misbehaving
 from tests.agents.conftest import files_of, generate
 from tests.fake_llm import FakeLLMServer, verbatim
@@ -107,3 +108,100 @@ def test_sloppy_json_is_read_without_a_retry_and_cosmetic_fields_normalised(use_
     assert agent.blueprint["colorPalette"] == ["#000080", "#ffffff", "#daa520"]
     assert agent.phases.count() >= 2
     assert not [r for r in server.requests if misbehaving.is_retry(r.json)]
+
+
+FOLLOW_UP = "make it dark"
+
+
+def follow_up(agent, text: str = FOLLOW_UP):
+    """A chat request, then the run it starts (here, in this thread)."""
+    Message.objects.create(agent=agent, role=MessageRole.USER, text=text, pending=True)
+    Agent.objects.filter(pk=agent.pk).update(phase_budget=F("phase_budget") + 2)
+    generate(agent)
+    return agent
+
+
+def intended_after_follow_up(use_model, flavor, create_agent) -> dict[str, str]:
+    use_model(flavor, lambda body: verbatim(misbehaving.meant(body)))
+    return files_of(follow_up(build(create_agent)))
+
+
+def regeneration_requests(server) -> list:
+    return [r for r in server.requests if misbehaving.action_of(r.json) == "file_regeneration"]
+
+
+@pytest.mark.parametrize("kind", ["edits", "diff"])
+def test_changes_written_as_edit_blocks_or_diffs_are_applied(use_model, flavor, create_agent, kind):
+    expected = intended_after_follow_up(use_model, flavor, create_agent)
+    server = use_model(flavor, misbehaving.changes_as(kind))
+
+    agent = follow_up(build(create_agent))
+
+    assert agent.status == AgentStatus.COMPLETE, agent.error
+    assert files_of(agent) == expected
+    assert errors_of(agent) == [] and warnings_of(agent) == []
+    assert regeneration_requests(server) == []
+
+
+def test_cat_append_adds_to_the_file_instead_of_replacing_it(use_model, flavor, create_agent):
+    expected = intended_after_follow_up(use_model, flavor, create_agent)
+    use_model(flavor, misbehaving.changes_as("append"))
+
+    agent = follow_up(build(create_agent))
+
+    assert files_of(agent) == expected
+    assert len(files_of(agent)["styles.css"]) > 1000
+
+
+def test_a_file_with_elided_content_is_never_saved_and_is_asked_for_whole(use_model, flavor, create_agent):
+    expected = intended_after_follow_up(use_model, flavor, create_agent)
+    server = use_model(flavor, misbehaving.changes_as("elided"))
+
+    agent = follow_up(build(create_agent))
+
+    assert agent.status == AgentStatus.COMPLETE, agent.error
+    assert files_of(agent) == expected
+    assert all("unchanged" not in content for content in files_of(agent).values())
+    assert regeneration_requests(server)
+    assert {w["code"] for w in warnings_of(agent)} == {"EDIT_NOT_APPLIED"}
+    assert errors_of(agent) == []
+
+
+def test_an_edit_that_does_not_apply_asks_for_the_whole_file(use_model, flavor, create_agent):
+    expected = intended_after_follow_up(use_model, flavor, create_agent)
+
+    def wrong_search(body):
+        item = misbehaving.changes_as("edits")(body)
+        text = "".join(item.chunks).replace("<<<<<<< SEARCH\n", "<<<<<<< SEARCH\nthis line is not in the file\n", 1)
+        return verbatim(text)
+
+    server = use_model(flavor, wrong_search)
+    agent = follow_up(build(create_agent))
+
+    assert files_of(agent) == expected
+    assert regeneration_requests(server)
+    assert "EDIT_NOT_APPLIED" in {w["code"] for w in warnings_of(agent)}
+
+
+def test_files_written_as_markdown_blocks_are_read(use_model, flavor, create_agent):
+    expected = intended_files(use_model, flavor, create_agent)
+    use_model(flavor, misbehaving.changes_as("markdown"))
+
+    agent = build(create_agent)
+
+    assert agent.status == AgentStatus.COMPLETE, agent.error
+    assert files_of(agent) == expected
+
+
+def test_unplanned_paths_are_mapped_by_name_or_dropped(use_model, flavor, create_agent):
+    expected = intended_files(use_model, flavor, create_agent)
+    use_model(flavor, misbehaving.unplanned_paths)
+
+    agent = build(create_agent)
+
+    assert agent.status == AgentStatus.COMPLETE, agent.error
+    assert files_of(agent) == expected
+    assert not agent.files.filter(path__startswith="src/").exists()
+    assert not agent.files.filter(path="path/to/file").exists()
+    dropped = [w for w in warnings_of(agent) if w.get("filePath") == "path/to/file"]
+    assert dropped and dropped[0]["code"] == "UNPLANNED_PATH"
