@@ -5,6 +5,7 @@
 
 import { api, describeError } from "./api.js";
 import { $, jsonScript } from "./dom.js";
+import { createHistory } from "./history.js";
 import { ImageAttachments } from "./images.js";
 import { AgentSocket } from "./socket.js";
 import { initialState, update } from "./workspace/state.js";
@@ -43,7 +44,10 @@ const el = {
   chatSend: $("#chat-send"),
   chatError: $("#chat-error"),
   tabs: [...root.querySelectorAll('[role="tab"][data-tab]')],
-  panels: { plan: $("#panel-plan"), chat: $("#panel-chat"), code: $("#panel-code"), preview: $("#panel-preview") },
+  panels: {
+    plan: $("#panel-plan"), chat: $("#panel-chat"), code: $("#panel-code"), preview: $("#panel-preview"),
+    history: $("#panel-history"),
+  },
   previewDot: $("#preview-dot"),
   chatDot: $("#chat-dot"),
   previewStatus: $("#preview-status"),
@@ -67,9 +71,14 @@ const views = createViews(el, {
   selectFile: (path) => dispatch({ type: "ui/select_file", path }),
 });
 
+const history = createHistory({ root: el.panels.history, agentId });
+
 const socket = new AgentSocket({
   agentId,
-  onFrame: dispatch,
+  onFrame: (frame) => {
+    dispatch(frame);
+    history.onFrame(frame, state);
+  },
   onConnection: (name, info) => dispatch({ type: "socket/connection", state: name, reason: info?.reason }),
 });
 

@@ -18,8 +18,8 @@ export const PHASE_LABELS = { planned: "Planned", implementing: "In progress", d
 export const ACTIVE = new Set(["planning", "generating", "deploying"]);
 export const DEPLOYING = new Set(["pending", "building"]);
 // On a narrow screen every part is a tab; on a wide one Plan and Chat are always shown beside Code/Preview.
-export const TABS = ["plan", "chat", "code", "preview"];
-const WIDE_TABS = new Set(["code", "preview"]);
+export const TABS = ["plan", "chat", "code", "preview", "history"];
+const WIDE_TABS = new Set(["code", "preview", "history"]);
 
 // `page` is where the page itself is served: {port, previewDomain} (see `previewNeedsPort`).
 export function initialState({ narrow = false, page = { port: "", previewDomain: "" } } = {}) {
@@ -461,6 +461,16 @@ const HANDLERS = {
   file_generated(out, frame) {
     fileFinished(out, frame.file);
     setActivity(out, frame.message || `Generated ${frame.file?.filePath}`);
+  },
+  // A restore removed a file the version did not have.
+  file_deleted(out, frame) {
+    const path = frame.filePath;
+    if (!out.state.files.has(path)) return;
+    const files = new Map(out.state.files);
+    files.delete(path);
+    const drafts = new Map(out.state.drafts);
+    drafts.delete(path);
+    set(out, { files, drafts, selected: out.state.selected === path ? null : out.state.selected });
   },
   generation_complete(out) {
     setStatus(out, "complete");
