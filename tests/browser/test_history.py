@@ -83,3 +83,27 @@ def test_restore_can_be_cancelled_and_is_offered_only_for_older_versions(signed_
 
     expect(older.locator(".history-confirm")).to_have_count(0)
     expect(versions(page)).to_have_count(count)
+
+
+def test_on_a_phone_history_is_a_tab_that_fits_and_restores(signed_in):
+    from tests.browser.test_phone_layout import assert_fits
+
+    page = signed_in
+    build(page, "a todo list")
+    expect_complete(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("tab", name="History").click()
+    expect(versions(page).first).to_be_visible()
+    count = versions(page).count()
+    versions(page).first.get_by_role("button", name="View changes").click()
+    expect(page.locator("#history-diff .diff-file").first).to_be_visible()
+    assert_fits(page, "the History tab with a diff open")
+
+    older = versions(page).nth(1)
+    older.get_by_role("button", name="Restore").click()
+    expect(older.get_by_role("button", name=re.compile(r"^Restore version"))).to_be_in_viewport()
+    older.get_by_role("button", name=re.compile(r"^Restore version")).click()
+
+    expect(versions(page)).to_have_count(count + 1)
+    assert_fits(page, "the History tab after a restore")
+    page.screenshot(path=str(ARTIFACTS / "phone-390-workspace-history.png"))

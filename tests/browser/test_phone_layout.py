@@ -65,7 +65,7 @@ def test_no_page_scrolls_sideways_at_phone_and_tablet_widths(browser, server):
                     page.screenshot(path=str(shot), full_page=True)
             page.goto(f"/apps/{agent_id}/")
             expect(page.locator("#ws-connection")).to_have_text("Live")
-            for tab in ("Plan", "Chat", "Code", "Preview"):
+            for tab in ("Plan", "Chat", "Code", "Preview", "History"):
                 tabs = page.get_by_role("tab", name=re.compile(f"^{tab}"))
                 if tabs.count():
                     tabs.click()
@@ -84,7 +84,7 @@ def test_on_a_phone_the_workspace_is_tabs_and_the_file_being_written_can_be_watc
     page.wait_for_url(re.compile(r"/apps/[0-9a-f-]{36}/$"))
 
     tablist = page.get_by_role("tablist", name="Workspace views")
-    expect(tablist.get_by_role("tab")).to_have_text(["Plan", "Chat", "Code", re.compile("^Preview")])
+    expect(tablist.get_by_role("tab")).to_have_text(["Plan", "Chat", "Code", re.compile("^Preview"), "History"])
     code = page.get_by_role("tab", name="Code")
     expect(code).to_have_attribute("aria-selected", "true")
     # The file being written streams into view on the Code tab, inside the screen.
