@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agents import catalog, lifecycle, prompts, versions
+from agents import catalog, checks, lifecycle, prompts, versions
 from agents.applying import AnswerApplier
 from agents.events import emit
 from agents.lifecycle import RunOutcome
@@ -34,7 +34,7 @@ from agents.models import (
     UsageRecord,
 )
 from agents.parsing import HeredocParser, validate_path
-from agents.problems import warn
+from agents.problems import Problem, warn
 from modelconfig.providers.base import CancelToken, ChatClient, GenerationCancelled, ImageInput
 
 logger = logging.getLogger(__name__)
@@ -310,6 +310,7 @@ def implement_phase(*, agent: Agent, phase: Phase, cancel: CancelToken) -> None:
 
     # The phase's files are final: its check runs between these two (VibeSDK's clients wait for the second).
     emit(agent.pk, "phase_validating", message=f"Validating files for phase: {phase.name}", phase=phase_payload(phase))
+    _check_phase(agent=agent, phase=phase, cancel=cancel)
     emit(agent.pk, "phase_validated", message=f"Files validated for phase: {phase.name}", phase=phase_payload(phase))
 
     phase.status = PhaseStatus.DONE
@@ -318,6 +319,42 @@ def implement_phase(*, agent: Agent, phase: Phase, cancel: CancelToken) -> None:
         Agent.objects.filter(pk=agent.pk).update(current_phase_index=phase.index + 1)
         versions.commit_phase(agent=agent, phase=phase)  # the history agrees with the files after any crash
         emit(agent.pk, "phase_implemented", message=f"Phase implemented: {phase.name}", phase=phase_payload(phase))
+
+
+def _check_phase(*, agent: Agent, phase: Phase, cancel: CancelToken) -> list[Problem]:
+    """Check the phase's files; each failing file is asked for once more with its error. What still fails
+    is a warning naming the file and the error (and, as it stays, a problem of the complete app)."""
+    return _check_files(agent=agent, phase=phase, paths=[f["path"] for f in phase.files], cancel=cancel)
+
+
+def _check_files(*, agent: Agent, phase: Phase, paths: list[str], cancel: CancelToken) -> list[Problem]:
+    problems = checks.check_phase_files(_files_context(agent), paths)
+    failing: dict[str, list[str]] = {}
+    for problem in problems:
+        if problem.file is not None:
+            failing.setdefault(problem.file, []).append(problem.message)
+    purposes = {f["path"]: f.get("purpose", "") for f in phase.files}
+    for path, errors in failing.items():
+        error = "; ".join(errors)
+        warn(agent.pk, code="CHECK_FAILED", file_path=path, message=f"{error}. Asking the model to fix {path}.")
+        messages = prompts.file_regeneration_messages(
+            blueprint=agent.blueprint, phase=phase_payload(phase), files=_files_context(agent),
+            path=path, purpose=purposes.get(path, ""), problem=error,
+        )
+        _stream_files(agent=agent, phase=phase, action="file_regeneration", messages=messages, cancel=cancel,
+                      ask_again=False)
+    if failing:
+        problems = checks.check_phase_files(_files_context(agent), paths)
+    for problem in problems:
+        warn(agent.pk, code=problem.code, file_path=problem.file,
+             message=f"Still wrong after a retry: {problem.message}")
+    return problems
+
+
+def _app_problems(agent: Agent) -> list[dict]:
+    """What the finished app still has wrong, for "complete with problems"."""
+    files = _files_context(agent)
+    return [problem.as_dict() for problem in checks.check_phase_files(files, files)]
 
 
 def plan_next_phase(*, agent: Agent, cancel: CancelToken) -> Phase | None:
@@ -369,7 +406,9 @@ def review(*, agent: Agent, cancel: CancelToken) -> None:
     """A last look over the whole app; fixes come back as heredocs and land in the last phase."""
     last = Phase.objects.filter(agent=agent).order_by("-index").first()
     messages = prompts.code_review_messages(blueprint=agent.blueprint, files=_files_context(agent))
-    _stream_files(agent=agent, phase=last, action="code_review", messages=messages, cancel=cancel)
+    written = _stream_files(agent=agent, phase=last, action="code_review", messages=messages, cancel=cancel)
+    if written:  # a fix must not break what the phases checked
+        _check_files(agent=agent, phase=last, paths=written, cancel=cancel)
 
 
 # ---------------------------------------------------------------------------------------------- the run
@@ -433,7 +472,7 @@ def _generate(*, agent: Agent, cancel: CancelToken) -> RunOutcome:
     review(agent=agent, cancel=cancel)
     with transaction.atomic():  # the review's commit and the completion: a complete agent is never resumed
         versions.commit_review(agent=agent)
-        outcome = lifecycle.mark_complete(agent_id=agent.pk)
+        outcome = lifecycle.mark_complete(agent_id=agent.pk, problems=_app_problems(agent))
     if settings.AUTO_DEPLOY_PREVIEW:
         _deploy_preview(agent)
     return outcome

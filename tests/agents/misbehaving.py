@@ -184,3 +184,22 @@ def unplanned_paths(body: dict) -> ScriptItem:
     out = [heredoc(f"src/{path}", content) for path, content in written.items()]
     out.append(heredoc("path/to/file", "placeholder\n"))
     return verbatim("".join(out))
+
+
+def broken_script(*, fixed_on_retry: bool) -> Callable[[dict], ScriptItem]:
+    """app.js written with its last lines missing (an unclosed function); asked again, fixed or not."""
+
+    broken = "function unfinished() {\n  if (true) {\n"
+
+    def respond(body: dict) -> ScriptItem:
+        if action_of(body) not in FILE_ACTIONS:
+            return verbatim(meant(body))
+        action, _, written = _intended(body)
+        if "app.js" in written:
+            # The offline model changes files as they are: it would keep the broken end it was shown.
+            written["app.js"] = written["app.js"].replace(broken, "")
+            if not (fixed_on_retry and action == "file_regeneration"):
+                written["app.js"] += broken
+        return verbatim("".join(heredoc(path, content) for path, content in written.items()))
+
+    return respond

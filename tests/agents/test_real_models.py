@@ -205,3 +205,32 @@ def test_unplanned_paths_are_mapped_by_name_or_dropped(use_model, flavor, create
     assert not agent.files.filter(path="path/to/file").exists()
     dropped = [w for w in warnings_of(agent) if w.get("filePath") == "path/to/file"]
     assert dropped and dropped[0]["code"] == "UNPLANNED_PATH"
+
+
+def test_a_file_that_does_not_parse_is_regenerated_with_its_error(use_model, flavor, create_agent):
+    expected = intended_files(use_model, flavor, create_agent)
+    server = use_model(flavor, misbehaving.broken_script(fixed_on_retry=True))
+
+    agent = build(create_agent)
+
+    assert agent.status == AgentStatus.COMPLETE, agent.error
+    assert agent.problems == []
+    assert files_of(agent) == expected
+    retries = regeneration_requests(server)
+    assert retries and "app.js, line" in retries[0].json["messages"][-1]["content"]
+    assert "CHECK_FAILED" in {w["code"] for w in warnings_of(agent)}
+    assert errors_of(agent) == []
+
+
+def test_a_file_still_broken_after_its_retry_completes_with_problems(use_model, flavor, create_agent):
+    use_model(flavor, misbehaving.broken_script(fixed_on_retry=False))
+
+    agent = build(create_agent)
+
+    assert agent.status == AgentStatus.COMPLETE
+    assert [(p["code"], p["file"]) for p in agent.problems] == [("SYNTAX_ERROR", "app.js")]
+    assert "missing '}'" in agent.problems[0]["message"]
+    warned = [w for w in warnings_of(agent) if w["code"] == "SYNTAX_ERROR"]
+    assert warned and warned[0]["filePath"] == "app.js"
+    complete = Event.objects.filter(agent=agent, type="generation_complete").last().payload
+    assert complete["problems"] == agent.problems
