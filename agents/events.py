@@ -245,6 +245,10 @@ def agent_state(agent) -> dict:
         "preview": preview,
         "version": _current_version(agent),
         "model": model_info(user=agent.owner),
+        # The model that wrote the app (the chip shows it rather than today's configuration) and what a
+        # complete app still has wrong ("Complete with problems").
+        "builtWith": {"provider": agent.model_provider, "name": agent.model_name} if agent.model_name else None,
+        "problems": agent.problems or [],
         "usage": {"tokensIn": agent.tokens_in, "tokensOut": agent.tokens_out},
         "createdAt": agent.created_at,
         "updatedAt": agent.updated_at,

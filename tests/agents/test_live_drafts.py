@@ -53,16 +53,19 @@ async def test_a_page_opened_mid_file_shows_the_saved_draft_plus_what_follows(cr
     writer = await open_socket(agent.pk, user)
     await next_frame(writer)
     await writer.send_json_to({"type": "generate_all"})
-    seen = await frames_until(writer, "file_generating")
-    path = seen[-1]["filePath"]
-    for _ in range(3):
-        await frames_until(writer, "file_chunk_generated")
-
-    reader = await open_socket(agent.pk, user)
-    connected = await next_frame(reader)
-    assert connected["type"] == "agent_connected"
-    state_file = next(f for f in connected["state"]["files"] if f["filePath"] == path)
-    assert state_file["generating"], "the socket should have opened while the file was written"
+    for _ in range(20):
+        # Open a second page right after a chunk went out, until one opens while that file is still written.
+        chunk = (await frames_until(writer, "file_chunk_generated"))[-1]
+        path = chunk["filePath"]
+        reader = await open_socket(agent.pk, user)
+        connected = await next_frame(reader)
+        assert connected["type"] == "agent_connected"
+        state_file = next(f for f in connected["state"]["files"] if f["filePath"] == path)
+        if state_file["generating"]:
+            break
+        await reader.disconnect()
+    else:
+        raise AssertionError("no page opened while a file was written")
     draft = state_file["draft"]
     assert draft, "the draft is saved with every chunk sent, so a page opened mid-file has it"
     rest = await frames_until(reader, "file_generated")
@@ -75,3 +78,18 @@ async def test_a_page_opened_mid_file_shows_the_saved_draft_plus_what_follows(cr
     await frames_until(writer, "generation_complete")
     await writer.disconnect()
     await reader.disconnect()
+
+
+async def test_the_snapshot_names_the_model_that_built_the_app_and_its_problems(create_agent, user, settings):
+    settings.OFFLINE_CHUNK_DELAY = 0
+    agent = await database_sync_to_async(create_agent)("a todo list")
+    socket = await open_socket(agent.pk, user)
+    await next_frame(socket)
+    await socket.send_json_to({"type": "generate_all"})
+    await frames_until(socket, "generation_complete")
+    await socket.disconnect()
+    again = await open_socket(agent.pk, user)
+    state = (await next_frame(again))["state"]
+    await again.disconnect()
+    assert state["builtWith"] == {"provider": "offline", "name": state["model"]["name"]}
+    assert state["problems"] == []

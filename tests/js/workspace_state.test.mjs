@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  controls, initialState, previewView, shownTab, update, visibleText,
+  controls, initialState, modelChip, previewView, shownTab, statusLabel, update, visibleText,
 } from "../../static/js/workspace/state.js";
 
 const NOW = "2026-01-01T12:00:00.000Z";
@@ -292,4 +292,49 @@ test("a reply in a hidden Chat tab marks it; on a wide screen the chat is always
   assert.equal(state.unseen.has("chat"), true);
   ({ state } = play([{ type: "ui/select_tab", tab: "chat" }], state));
   assert.equal(state.unseen.has("chat"), false);
+});
+
+test("a run that completes with problems says so, lists them, and a new run clears them", () => {
+  const problems = [{ code: "SYNTAX", message: "Unexpected end of input", file: "app.js" }];
+  let { state } = play([open, connected(), { type: "generation_complete", problems }]);
+  assert.equal(statusLabel(state), "Complete with problems");
+  assert.deepEqual(state.problems, problems);
+  assert.match(state.activity, /with 1 problem left/);
+  ({ state } = play([{ type: "generation_started" }], state));
+  assert.deepEqual(state.problems, []);
+  const reloaded = play([open, connected({ status: "complete", problems })]).state;
+  assert.equal(statusLabel(reloaded), "Complete with problems");
+  assert.equal(statusLabel(play([open, connected({ status: "complete" })]).state), "Complete");
+});
+
+test("a retry is told on the status line, a warning only in the quiet list", () => {
+  let { state } = play([open, connected(), {
+    type: "generation_retrying", attempt: 2, maxAttempts: 3, retryInSeconds: 4.2, reason: "The provider is overloaded.",
+  }]);
+  assert.equal(state.activity, "The provider is overloaded. Trying again in 5 seconds (attempt 2 of 3)…");
+  const activity = state.activity;
+  ({ state } = play([{ type: "generation_warning", message: "styles.css was cut; asked again", code: "CUT", filePath: "styles.css" }], state));
+  assert.equal(state.activity, activity);
+  assert.equal(state.banner, null);
+  assert.deepEqual(state.warnings, [{ message: "styles.css was cut; asked again", code: "CUT", filePath: "styles.css" }]);
+});
+
+test("thinking streams into one indicator per action and stops when the answer comes", () => {
+  let { state } = play([open, connected(),
+    { type: "model_thinking", action: "phase_implementation", chunk: "The user wants " },
+    { type: "model_thinking", action: "phase_implementation", chunk: "a list." },
+  ]);
+  assert.deepEqual(state.thinking, { action: "phase_implementation", text: "The user wants a list.", active: true });
+  ({ state } = play([{ type: "file_generating", filePath: "index.html" }], state));
+  assert.equal(state.thinking.active, false);
+  assert.equal(state.thinking.text, "The user wants a list.");
+  ({ state } = play([{ type: "model_thinking", action: "code_review", chunk: "Check" }], state));
+  assert.deepEqual(state.thinking, { action: "code_review", text: "Check", active: true });
+});
+
+test("the model chip shows the model that built the app, else the configured one", () => {
+  const configured = modelChip(play([open, connected()]).state);
+  assert.deepEqual([configured.name, configured.offline], ["atelier-offline", true]);
+  const built = modelChip(play([open, connected({ builtWith: { provider: "openai", name: "gpt-4.1" } })]).state);
+  assert.deepEqual([built.name, built.offline, built.title], ["gpt-4.1", false, "Built with openai / gpt-4.1"]);
 });

@@ -36,7 +36,11 @@ export function initialState({ narrow = false, page = { port: "", previewDomain:
     drafts: new Map(), // path -> {text, points, epoch, gap}: a file as it streams (see `fileChunk`)
     conversation: [], // {key, id, role, text, imageIds, createdAt, streaming, local, failed}
     preview: null, // {deploymentId, status, previewUrl, error}
-    model: null,
+    model: null, // the model that will write code (today's configuration)
+    builtWith: null, // the model that wrote this app, when known
+    problems: [], // [{code, message, file?}]: what a complete app still has wrong
+    warnings: [], // recovered problems of this run, told quietly: [{message, code, filePath?}]
+    thinking: null, // {action, text, active}: what the model thinks before it answers
     currentPhase: null,
     planningNext: false,
     // What the page shows about it.
@@ -65,6 +69,22 @@ export function initialState({ narrow = false, page = { port: "", previewDomain:
 
 export function isActive(state) {
   return ACTIVE.has(state.status);
+}
+
+// The status pill's words: a complete app with problems left says so.
+export function statusLabel(state) {
+  if (state.status === "complete" && state.problems.length) return "Complete with problems";
+  return STATUS_LABELS[state.status] || state.status;
+}
+
+// The model chip: the model that built the app when known, else the one that will.
+export function modelChip(state) {
+  const model = state.builtWith || state.model;
+  if (!model?.name) return null;
+  const title = state.builtWith
+    ? `Built with ${model.provider} / ${model.name}`
+    : `Model: ${model.provider} / ${model.name}`;
+  return { name: model.name, provider: model.provider, title, offline: model.provider === "offline" };
 }
 
 export function isOpen(state) {
@@ -157,6 +177,7 @@ function snapshotActivity(state) {
     case "deploying":
       return writing ? `Writing ${writing.path}…` : "Generating…";
     case "complete":
+      if (state.problems.length) return problemsActivity(state.problems);
       return "Your app is ready. Ask for changes in the chat, or try it in the Preview tab.";
     case "stopped":
       return "Generation stopped. Resume to continue where it left off.";
@@ -167,12 +188,36 @@ function snapshotActivity(state) {
   }
 }
 
+function problemsActivity(problems) {
+  const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
+  return `Your app is built, but with ${count} left (listed below). Ask in the chat to fix them.`;
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function retryingActivity(frame) {
+  const reason = frame.reason || frame.message || "The model did not answer";
+  const wait = Number(frame.retryInSeconds);
+  const when = Number.isFinite(wait) && wait > 0 ? `in ${plural(Math.ceil(wait), "second")}` : "now";
+  const attempt = frame.attempt && frame.maxAttempts ? ` (attempt ${frame.attempt} of ${frame.maxAttempts})` : "";
+  return `${String(reason).replace(/[.\s]+$/, "")}. Trying again ${when}${attempt}…`;
+}
+
+const MAX_THINKING_CHARS = 20000;
+const MAX_WARNINGS = 50;
+
 // ------------------------------------------------------------------------------------------ update
 
 export function update(state, event, now = "") {
   const out = { state, commands: [] };
   const handler = HANDLERS[event?.type];
   if (!handler) return out;
+  // Any other news from the server means the model has stopped thinking and answers (or was stopped).
+  if (state.thinking?.active && event.type !== "model_thinking" && !event.type.includes("/")) {
+    set(out, { thinking: { ...state.thinking, active: false } });
+  }
   handler(out, event, now);
   maybeStartGeneration(out);
   maybeFixPreviewPort(out);
@@ -298,6 +343,8 @@ function applySnapshot(out, snapshot, { replace }) {
     error: snapshot.error || null,
     blueprint: snapshot.blueprint || null,
     model: snapshot.model || null,
+    builtWith: snapshot.builtWith?.name ? snapshot.builtWith : null,
+    problems: Array.isArray(snapshot.problems) ? snapshot.problems : [],
     preview: snapshot.preview || null,
     phases,
     files,
@@ -423,9 +470,11 @@ const HANDLERS = {
   },
   generation_started(out, frame) {
     setStatus(out, "generating");
+    set(out, { problems: [] });
     setActivity(out, frame.message || "Starting code generation");
   },
   generation_resumed(out, frame) {
+    set(out, { problems: [] });
     if (out.state.status === "stopped" || out.state.status === "failed") setStatus(out, "generating");
     setActivity(out, frame.message || "Resuming generation");
   },
@@ -472,9 +521,30 @@ const HANDLERS = {
     drafts.delete(path);
     set(out, { files, drafts, selected: out.state.selected === path ? null : out.state.selected });
   },
-  generation_complete(out) {
+  generation_complete(out, frame) {
     setStatus(out, "complete");
-    set(out, { planningNext: false, activity: "Your app is ready. Open the Preview tab to try it." });
+    const problems = Array.isArray(frame.problems) ? frame.problems : [];
+    set(out, {
+      planningNext: false,
+      problems,
+      activity: problems.length ? problemsActivity(problems) : "Your app is ready. Open the Preview tab to try it.",
+    });
+  },
+  // A model call failed and is tried again: say so on the status line (it is not an error yet).
+  generation_retrying(out, frame) {
+    set(out, { activity: retryingActivity(frame) });
+  },
+  // A problem that was dealt with: kept in a quiet list, never in the error banner.
+  generation_warning(out, frame) {
+    const warning = { message: frame.message || "", code: frame.code || "", filePath: frame.filePath || null };
+    set(out, { warnings: [...out.state.warnings, warning].slice(-MAX_WARNINGS) });
+  },
+  model_thinking(out, frame) {
+    const known = out.state.thinking;
+    const chunk = frame.chunk || "";
+    const same = known?.active && known.action === frame.action;
+    const text = (same ? known.text + chunk : chunk).slice(-MAX_THINKING_CHARS);
+    set(out, { thinking: { action: frame.action || "", text, active: true } });
   },
   generation_stopped(out) {
     setStatus(out, "stopped");

@@ -7,8 +7,17 @@ import { formatTime, h } from "../dom.js";
 import { highlight } from "../highlight.js";
 import { renderMarkdown } from "../markdown.js";
 import {
-  PHASE_LABELS, STATUS_LABELS, controls, isActive, phaseCounts, previewView, shownTab, visibleText,
+  PHASE_LABELS, controls, isActive, modelChip, phaseCounts, previewView, shownTab, statusLabel, visibleText,
 } from "./state.js";
+
+const ACTION_NAMES = {
+  blueprint: "planning the app",
+  phase_generation: "planning the next phase",
+  phase_implementation: "writing code",
+  code_review: "reviewing the code",
+  file_regeneration: "rewriting a file",
+  conversation: "answering",
+};
 
 // Calls `draw(state)` when any of `pick(state)`'s values changed since the last call.
 function memo(pick, draw) {
@@ -34,14 +43,44 @@ export function createViews(el, on) {
     const title = state.title || (state.status === "planning" ? "Planning your app…" : "Untitled app");
     el.title.textContent = title;
     document.title = `${title} · Atelier`;
-    el.status.textContent = STATUS_LABELS[state.status] || state.status;
-    el.status.className = `status-pill status-${state.status}`;
-    if (state.model) {
-      el.model.hidden = false;
-      el.modelName.textContent = state.model.name;
-      el.model.title = `Model: ${state.model.provider} / ${state.model.name}`;
-      el.offlineBadge.hidden = state.model.provider !== "offline";
+    el.status.textContent = statusLabel(state);
+    const problems = state.status === "complete" && state.problems.length ? " status-problems" : "";
+    el.status.className = `status-pill status-${state.status}${problems}`;
+    const chip = modelChip(state);
+    el.model.hidden = !chip;
+    if (chip) {
+      el.modelName.textContent = chip.name;
+      el.model.title = chip.title;
+      el.offlineBadge.hidden = !chip.offline;
     }
+  }
+
+  function problems(state) {
+    const list = state.status === "complete" ? state.problems : [];
+    el.problems.hidden = list.length === 0;
+    el.problemsTitle.textContent = `Complete with ${list.length} problem${list.length === 1 ? "" : "s"}`;
+    el.problemsList.replaceChildren(...list.map((problem) =>
+      h("li", {}, problem.file ? h("code", {}, problem.file) : null, problem.file ? ": " : null, problem.message || problem.code)));
+  }
+
+  function thinking(state) {
+    const thought = state.thinking;
+    el.thinking.hidden = !thought;
+    if (!thought) return;
+    const what = ACTION_NAMES[thought.action] || "answering";
+    el.thinking.classList.toggle("active", thought.active);
+    el.thinkingSummary.textContent = thought.active ? `Thinking before ${what}…` : `What the model thought before ${what}`;
+    const stick = nearBottom(el.thinkingText);
+    el.thinkingText.textContent = thought.text;
+    if (stick) el.thinkingText.scrollTop = el.thinkingText.scrollHeight;
+  }
+
+  function warnings(state) {
+    const list = state.warnings;
+    el.warnings.hidden = list.length === 0;
+    el.warningsSummary.textContent = `${list.length} note${list.length === 1 ? "" : "s"} from the run`;
+    el.warningsList.replaceChildren(...list.map((warning) =>
+      h("li", {}, warning.filePath ? h("code", {}, warning.filePath) : null, warning.filePath ? ": " : null, warning.message)));
   }
 
   function activity(state) {
@@ -305,7 +344,10 @@ export function createViews(el, on) {
   }
 
   const views = [
-    memo((s) => [s.title, s.status, s.model], header),
+    memo((s) => [s.title, s.status, s.model, s.builtWith, s.problems], header),
+    memo((s) => [s.status, s.problems], problems),
+    memo((s) => [s.thinking], thinking),
+    memo((s) => [s.warnings], warnings),
     memo((s) => [s.activity, s.status], activity),
     memo((s) => [s.banner], banner),
     memo((s) => [s.connection], connection),
