@@ -121,3 +121,6 @@ def test_on_a_phone_the_workspace_is_tabs_and_the_file_being_written_can_be_watc
     expect(page.locator("#phase-list")).to_be_visible()
     expect(page.get_by_label("Ask for a change")).to_be_visible()
     expect(page.get_by_role("tab", name="Plan")).to_be_hidden()
+    expect(page.locator("#panel-preview")).to_be_visible()
+    expect(page.locator("#panel-code")).to_be_hidden()
+    expect(page.locator("#panel-history")).to_be_hidden()

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  controls, initialState, modelChip, previewView, shownTab, statusLabel, update, visibleText,
+  TABS, controls, initialState, isTabPanel, modelChip, previewView, shownTab, statusLabel, update, visibleText,
 } from "../../static/js/workspace/state.js";
 
 const NOW = "2026-01-01T12:00:00.000Z";
@@ -337,4 +337,10 @@ test("the model chip shows the model that built the app, else the configured one
   assert.deepEqual([configured.name, configured.offline], ["atelier-offline", true]);
   const built = modelChip(play([open, connected({ builtWith: { provider: "openai", name: "gpt-4.1" } })]).state);
   assert.deepEqual([built.name, built.offline, built.title], ["gpt-4.1", false, "Built with openai / gpt-4.1"]);
+});
+
+test("on a wide screen Code, Preview and History are tabs; on a narrow one everything is", () => {
+  const wide = initialState();
+  assert.deepEqual(TABS.filter((t) => isTabPanel(wide, t)), ["code", "preview", "history"]);
+  assert.deepEqual(TABS.filter((t) => isTabPanel(initialState({ narrow: true }), t)), TABS);
 });

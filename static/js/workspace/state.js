@@ -96,6 +96,11 @@ export function shownTab(state) {
   return state.narrow || WIDE_TABS.has(state.tab) ? state.tab : "code";
 }
 
+// Whether a part of the workspace is a tab (Plan and Chat are not on a wide screen: they are always shown).
+export function isTabPanel(state, part) {
+  return state.narrow || WIDE_TABS.has(part);
+}
+
 // Whether a part of the workspace is on screen (Plan and Chat always are on a wide screen).
 export function isShown(state, part) {
   return shownTab(state) === part || (!state.narrow && !WIDE_TABS.has(part));

@@ -7,7 +7,7 @@ import { formatTime, h } from "../dom.js";
 import { highlight } from "../highlight.js";
 import { renderMarkdown } from "../markdown.js";
 import {
-  PHASE_LABELS, controls, isActive, modelChip, phaseCounts, previewView, shownTab, statusLabel, visibleText,
+  PHASE_LABELS, controls, isActive, isTabPanel, modelChip, phaseCounts, previewView, shownTab, statusLabel, visibleText,
 } from "./state.js";
 
 const ACTION_NAMES = {
@@ -328,7 +328,7 @@ export function createViews(el, on) {
       tab.tabIndex = selected ? 0 : -1;
     }
     for (const [name, panel] of Object.entries(el.panels)) {
-      const isTab = state.narrow || name === "code" || name === "preview";
+      const isTab = isTabPanel(state, name);
       // On a wide screen Plan and Chat are plain sections beside the tabs, always shown.
       panel.hidden = isTab && name !== shown;
       if (isTab) {
