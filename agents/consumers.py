@@ -96,6 +96,11 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             # previewUrl beside the state too: VibeSDK's client reads it from the frame.
             preview = {"previewUrl": state["previewUrl"]} if state.get("previewUrl") else {}
             await self.send_json({"type": "agent_connected", "seq": seq, "state": state, **preview})
+            if not state.get("generatedFilesInline", True) and not _has_origin(self.scope):
+                # API clients (VibeSDK's) build their workspace from file frames when the snapshot could not
+                # carry the contents; the web UI (always with an Origin) fetches them itself.
+                for file in await database_sync_to_async(_follow_up_files)(agent=self.agent):
+                    await self._reply("file_generated", message=f"Generated {file['filePath']}", file=file)
         else:
             for frame in await database_sync_to_async(replay)(agent_id=self.agent.pk, after=after):
                 if frame["seq"] <= seq:
@@ -103,7 +108,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.floor = seq
 
     async def _refuse(self, code: int):
-        if any(name == b"origin" for name, _ in self.scope.get("headers", [])):
+        if _has_origin(self.scope):
             # A browser cannot read the status of a refused upgrade: accept, then close with the 44xx reason.
             await self.accept()
             await self.close(code)
@@ -269,6 +274,16 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return ModelConfigOutputSerializer(effective_configs(user=self.user), many=True).data
 
         await self._reply("model_configs_info", configs=await database_sync_to_async(configs)())
+
+
+def _has_origin(scope) -> bool:
+    return any(name == b"origin" for name, _ in scope.get("headers", []))
+
+
+def _follow_up_files(*, agent) -> list[dict]:
+    purposes = dict(agent.files.values_list("path", "purpose"))
+    return [vibesdk.follow_up_file(agent_id=str(agent.pk), path=path, contents=contents, purpose=purposes.get(path, ""))
+            for path, contents in selectors.agent_files(agent=agent).items()]
 
 
 def _user_suggestion(*, agent, text: str, image_ids: list, attachments: list):

@@ -2,8 +2,8 @@
 
 Pure functions over Atelier's payloads (no Django imports): the snapshot fields the SDK's workspace and
 session state read (`generatedFilesMap`, `generatedPhases`, ...), its app list items and its conversation
-state. Atelier's own fields stay as they are; these are added beside them. docs/architecture.md, "VibeSDK's
-protocol", lists every difference and where it is bridged.
+state. Atelier's own fields stay as they are; these are added beside them. docs/vibesdk.md lists every
+difference and where it is bridged.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from urllib.parse import quote
 
 BEHAVIOR_TYPE = "phasic"
 PROJECT_TYPE = "app"
@@ -115,3 +116,17 @@ def app_item(*, agent_id: str, title: str, query: str, status: str, visibility: 
         "isFavorite": False,
         "previewUrl": preview_url,
     }
+
+
+# A follow-up frame carries one file's contents while they stay this small as JSON (frames are bounded).
+FOLLOW_UP_MAX_BYTES = 192 * 1024
+
+
+def follow_up_file(*, agent_id: str, path: str, contents: str, purpose: str) -> dict:
+    """The `file` of a `file_generated` frame sent after a snapshot whose files did not fit; contents too big
+    for a frame are named by URL instead (`GET /api/agent/<id>/files/<path>`)."""
+    file = {"filePath": path, "filePurpose": purpose, "fileContents": contents}
+    if len(json.dumps(file)) > FOLLOW_UP_MAX_BYTES:
+        del file["fileContents"]
+        file["contentsUrl"] = f"/api/agent/{agent_id}/files/{quote(path)}"
+    return file

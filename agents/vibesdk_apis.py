@@ -1,4 +1,4 @@
-"""VibeSDK's routes over Atelier's services, so its client works unmodified (docs/architecture.md).
+"""VibeSDK's routes over Atelier's services, so its client works unmodified (docs/vibesdk.md).
 
 `POST /api/agent` (the codegen stream, VibeSDK's field names), `POST /api/ws-ticket`, and the `client.apps`
 routes Atelier has the concept for: list, recent, get, delete. Atelier's own routes stay as they are.

@@ -191,3 +191,36 @@ async def test_a_big_frame_without_images_is_still_too_large(built, user):
     await socket.send_to(text_data=json.dumps({"type": "get_state", "images": ["x" * 70_000]}))
     assert (await next_frame(socket))["code"] == "FRAME_TOO_LARGE"
     await socket.disconnect()
+
+
+async def test_files_too_big_for_the_snapshot_follow_it_as_file_frames(built, user):
+    from tests.vibesdk.sdk_model import SdkSession
+
+    big = "/* padding */\n" * (vibesdk.FILES_MAP_MAX_BYTES // 14 + 1)
+    huge = "x" * (vibesdk.FOLLOW_UP_MAX_BYTES + 1)
+    await database_sync_to_async(lambda: (
+        File.objects.filter(agent=built, path="styles.css").update(content=big),
+        File.objects.filter(agent=built, path="app.js").update(content=huge)))()
+    files = await database_sync_to_async(lambda: dict(built.files.values_list("path", "content")))()
+    socket = await _ticket_socket(built, user)
+    session = SdkSession()
+    session.apply(await next_frame(socket))
+    assert session.files == {}
+    for _ in range(len(files)):
+        frame = await next_frame(socket)
+        assert frame["type"] == "file_generated" and len(json.dumps(frame)) < 256 * 1024
+        session.apply(frame)
+    assert session.files == {path: text for path, text in files.items() if path != "app.js"}
+    await socket.send_json_to({"type": "get_state"})
+    assert (await next_frame(socket))["type"] == "agent_state"
+    await socket.disconnect()
+
+
+async def test_a_browser_socket_gets_no_file_follow_ups(built, user):
+    await database_sync_to_async(lambda: File.objects.filter(agent=built, path="styles.css").update(
+        content="x" * (vibesdk.FILES_MAP_MAX_BYTES + 1)))()
+    socket = await open_socket(built.pk, user)
+    assert (await next_frame(socket))["type"] == "agent_connected"
+    await socket.send_json_to({"type": "get_state"})
+    assert (await next_frame(socket))["type"] == "agent_state"
+    await socket.disconnect()
