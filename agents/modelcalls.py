@@ -13,11 +13,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from agents import prompts
+from agents import context, prompts
 from agents.events import emit
 from agents.problems import warn
 from modelconfig.clients import client_for
-from modelconfig.providers.base import STOP_LENGTH, CancelToken, ChatClient, ChatMessage
+from modelconfig.providers.base import STOP_LENGTH, CancelToken, ChatClient, ChatMessage, ModelSettings
 
 # Continuations of one cut answer: enough for a long file at a small limit, bounded if the model loops.
 MAX_CONTINUATIONS = 3
@@ -58,6 +58,11 @@ def thinking_client(agent, action: str) -> tuple[ChatClient, ThinkingRelay]:
     return client, relay
 
 
+def model_settings_for(agent, action: str) -> ModelSettings:
+    """The resolved settings of the model that serves `action` for the agent's owner."""
+    return client_for(agent.owner, action).settings
+
+
 def stream_answer(
     *, agent, action: str, messages: Sequence[ChatMessage], cancel: CancelToken, record_usage: UsageRecorder
 ) -> Iterator[str]:
@@ -65,6 +70,19 @@ def stream_answer(
     answer: list[str] = []
     for continuation in range(MAX_CONTINUATIONS + 1):
         client, relay = thinking_client(agent, action)
+        window = context.window_for(client.settings)
+        if window is not None and context.estimate_tokens(messages) > window:
+            if continuation:
+                warn(agent.pk, code="OUTPUT_LIMIT", message=(
+                    "The model's answer was cut at its output limit, and there is no room left in its context "
+                    "window to continue it; what it wrote so far is used."
+                ))
+                return
+            # Never sent: the model would silently drop the start of the prompt (its instructions).
+            raise context.ContextTooSmall(
+                f"The prompt (about {context.estimate_tokens(messages)} tokens) is larger than the context window "
+                f"of {client.settings.model} ({window} tokens). Set a larger context window for the model."
+            )
         deltas = client.stream(messages, cancel=cancel)
         if continuation:
             deltas = _without_overlap(deltas, already="".join(answer)[-MAX_OVERLAP:])

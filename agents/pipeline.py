@@ -17,11 +17,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agents import catalog, checks, lifecycle, prompts, versions
+from agents import catalog, checks, context, lifecycle, prompts, versions
 from agents.applying import AnswerApplier
 from agents.events import emit
 from agents.lifecycle import RunOutcome
-from agents.modelcalls import stream_answer
+from agents.modelcalls import model_settings_for, stream_answer
 from agents.models import (
     Agent,
     File,
@@ -259,13 +259,24 @@ def _stream_files(
     if ask_again:
         purposes = {f["path"]: f.get("purpose", "") for f in phase.files}
         for path, problem in applier.needs_whole.items():
-            retry = prompts.file_regeneration_messages(
-                blueprint=agent.blueprint, phase=phase_payload(phase), files=_files_context(agent),
-                path=path, purpose=purposes.get(path, ""), problem=problem,
-            )
+            retry = _fitted(agent, "file_regeneration", keep=[path], render=lambda files, path=path, problem=problem:
+                            prompts.file_regeneration_messages(
+                                blueprint=agent.blueprint, phase=phase_payload(phase), files=files,
+                                path=path, purpose=purposes.get(path, ""), problem=problem))
             _stream_files(agent=agent, phase=phase, action="file_regeneration", messages=retry, cancel=cancel,
                           ask_again=False)
     return writer.written
+
+
+def _fitted(agent: Agent, action: str, *, render, keep) -> list:
+    """`render(files)` with the agent's files, those outside `keep` outlined as needed to fit the model's
+    context window (agents.context)."""
+    purposes = {f["path"]: f.get("purpose", "") for p in Phase.objects.filter(agent=agent) for f in p.files}
+    budget = context.prompt_budget(model_settings_for(agent, action))
+    messages, outlined = context.fit(render, files=_files_context(agent), keep=keep, budget=budget, purposes=purposes)
+    if outlined:
+        logger.info("Agent %s %s: %d file(s) outlined to fit the context window", agent.pk, action, len(outlined))
+    return messages
 
 
 def _planned_paths(agent: Agent) -> set[str]:
@@ -287,23 +298,28 @@ def implement_phase(*, agent: Agent, phase: Phase, cancel: CancelToken) -> None:
     if remaining:
         request_messages = Message.objects.filter(agent=agent, role=MessageRole.USER, text__in=phase.requests)
         image_ids = [i for m in request_messages for i in (m.image_ids or [])]
-        messages = prompts.phase_implementation_messages(
-            blueprint=agent.blueprint,
-            phase=phase_payload(phase),
-            files=_files_context(agent),
-            files_to_write=remaining,
-            requests=list(phase.requests),
-            images=images_for(image_ids),
-        )
+        images = images_for(image_ids)
+        messages = _fitted(agent, "phase_implementation", keep=remaining, render=lambda files: (
+            prompts.phase_implementation_messages(
+                blueprint=agent.blueprint,
+                phase=phase_payload(phase),
+                files=files,
+                files_to_write=remaining,
+                requests=list(phase.requests),
+                images=images,
+            )
+        ))
         _stream_files(agent=agent, phase=phase, action="phase_implementation", messages=messages, cancel=cancel)
 
     # A model that skipped a planned file gets one more, narrower request per missing file.
     purposes = {f["path"]: f.get("purpose", "") for f in phase.files}
     for path in _remaining_files(phase):
-        messages = prompts.file_regeneration_messages(
-            blueprint=agent.blueprint, phase=phase_payload(phase), files=_files_context(agent),
-            path=path, purpose=purposes.get(path, ""),
-        )
+        messages = _fitted(agent, "file_regeneration", keep=[path], render=lambda files, path=path: (
+            prompts.file_regeneration_messages(
+                blueprint=agent.blueprint, phase=phase_payload(phase), files=files,
+                path=path, purpose=purposes.get(path, ""),
+            )
+        ))
         _stream_files(agent=agent, phase=phase, action="file_regeneration", messages=messages, cancel=cancel)
         if path in _remaining_files(phase):
             raise GenerationFailed(f"The model did not write {path}.", "MISSING_FILE")
@@ -337,10 +353,12 @@ def _check_files(*, agent: Agent, phase: Phase, paths: list[str], cancel: Cancel
     for path, errors in failing.items():
         error = "; ".join(errors)
         warn(agent.pk, code="CHECK_FAILED", file_path=path, message=f"{error}. Asking the model to fix {path}.")
-        messages = prompts.file_regeneration_messages(
-            blueprint=agent.blueprint, phase=phase_payload(phase), files=_files_context(agent),
-            path=path, purpose=purposes.get(path, ""), problem=error,
-        )
+        messages = _fitted(agent, "file_regeneration", keep=[path], render=lambda files, path=path, error=error: (
+            prompts.file_regeneration_messages(
+                blueprint=agent.blueprint, phase=phase_payload(phase), files=files,
+                path=path, purpose=purposes.get(path, ""), problem=error,
+            )
+        ))
         _stream_files(agent=agent, phase=phase, action="file_regeneration", messages=messages, cancel=cancel,
                       ask_again=False)
     if failing:
@@ -369,15 +387,15 @@ def plan_next_phase(*, agent: Agent, cancel: CancelToken) -> Phase | None:
         return None
 
     emit(agent.pk, "phase_generating", message="Planning the next phase")
-    messages = prompts.phase_plan_messages(
+    messages = _fitted(agent, "phase_generation", keep=(), render=lambda files: prompts.phase_plan_messages(
         blueprint=agent.blueprint,
         completed_phases=[
             {"name": p.name, "description": p.description, "files": [f["path"] for f in p.files]} for p in phases
         ],
-        files=_files_context(agent),
+        files=files,
         pending_requests=[m.text for m in pending],
         phases_left=max(phases_left, 1),
-    )
+    ))
     plan = _json_call(
         agent=agent, action="phase_generation", messages=messages, validate=prompts.validate_phase_plan, cancel=cancel
     )
@@ -405,7 +423,8 @@ def plan_next_phase(*, agent: Agent, cancel: CancelToken) -> Phase | None:
 def review(*, agent: Agent, cancel: CancelToken) -> None:
     """A last look over the whole app; fixes come back as heredocs and land in the last phase."""
     last = Phase.objects.filter(agent=agent).order_by("-index").first()
-    messages = prompts.code_review_messages(blueprint=agent.blueprint, files=_files_context(agent))
+    messages = _fitted(agent, "code_review", keep=_files_context(agent),
+                       render=lambda files: prompts.code_review_messages(blueprint=agent.blueprint, files=files))
     written = _stream_files(agent=agent, phase=last, action="code_review", messages=messages, cancel=cancel)
     if written:  # a fix must not break what the phases checked
         _check_files(agent=agent, phase=last, paths=written, cancel=cancel)

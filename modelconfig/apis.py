@@ -15,7 +15,7 @@ from config.errors import InvalidInput, NotFound
 from config.ratelimits import enforce
 from modelconfig import selectors, services
 from modelconfig.actions import ACTION_SPECS, Action, Provider, ReasoningEffort, is_action
-from modelconfig.models import MAX_TEMPERATURE, MAX_TOKENS_LIMIT
+from modelconfig.models import MAX_CONTEXT_WINDOW, MAX_TEMPERATURE, MAX_TOKENS_LIMIT, MIN_CONTEXT_WINDOW
 
 CONFIG_PROVIDER_CHOICES = ["", *Provider.values]
 CREDENTIAL_PROVIDER_CHOICES = [Provider.OPENAI.value, Provider.ANTHROPIC.value]
@@ -46,6 +46,7 @@ class ModelConfigOutputSerializer(serializers.Serializer):
     maxTokens = serializers.IntegerField(source="max_tokens")
     reasoningEffort = serializers.CharField(source="reasoning_effort", allow_null=True)
     fallbackModel = serializers.CharField(source="fallback_model", allow_null=True)
+    contextWindow = serializers.IntegerField(source="context_window", allow_null=True)
     credentialId = serializers.IntegerField(source="credential_id", allow_null=True)
     isUserOverride = serializers.BooleanField(source="is_user_override")
     usesOwnKey = serializers.BooleanField(source="uses_own_key")
@@ -85,6 +86,8 @@ class ConfigFieldsSerializer(serializers.Serializer):
     reasoningEffort = serializers.ChoiceField(choices=ReasoningEffort.values, allow_null=True, required=False,
                                               default=None)
     fallbackModel = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    contextWindow = serializers.IntegerField(min_value=MIN_CONTEXT_WINDOW, max_value=MAX_CONTEXT_WINDOW,
+                                             allow_null=True, required=False, default=None)
     credentialId = serializers.IntegerField(allow_null=True, required=False, default=None)
 
     @staticmethod
@@ -96,6 +99,7 @@ class ConfigFieldsSerializer(serializers.Serializer):
             "max_tokens": data.get("maxTokens"),
             "reasoning_effort": data["reasoningEffort"],
             "fallback_model": data["fallbackModel"],
+            "context_window": data["contextWindow"],
             "credential_id": data["credentialId"],
         }
 

@@ -48,6 +48,7 @@ def model_settings(resolution: Resolution) -> ModelSettings:
         max_tokens=config.max_tokens,
         reasoning_effort=config.reasoning_effort,
         fallback_model=config.fallback_model,
+        context_window=config.context_window,
         base_url=base_url,
         api_key=api_key,
         timeout=settings.LLM_TIMEOUT,

@@ -16,6 +16,7 @@ from modelconfig import crypto
 from modelconfig.actions import CREDENTIAL_PROVIDERS, Action, Provider, ReasoningEffort
 
 MAX_TOKENS_LIMIT = 200_000
+MIN_CONTEXT_WINDOW, MAX_CONTEXT_WINDOW = 1024, 10_000_000
 MAX_TEMPERATURE = 2.0
 
 
@@ -65,6 +66,10 @@ class ModelConfig(models.Model):
     max_tokens = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_TOKENS_LIMIT)])
     reasoning_effort = models.CharField(max_length=10, blank=True, choices=ReasoningEffort.choices)
     fallback_model = models.CharField(max_length=200, blank=True)
+    # Tokens the model reads and writes in one call; empty = the known default for the model's name.
+    context_window = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(MIN_CONTEXT_WINDOW), MaxValueValidator(MAX_CONTEXT_WINDOW)]
+    )
     # A deleted credential leaves the override in place; resolution then picks another key or the default.
     credential = models.ForeignKey(
         ProviderCredential, null=True, blank=True, on_delete=models.SET_NULL, related_name="model_configs"

@@ -37,6 +37,8 @@ class EffectiveConfig:
     # What the user chose, as opposed to what resolved: "" = automatic; the key they pinned, if any.
     provider_choice: str = ""
     credential_choice_id: int | None = None
+    # None: the default for the model's name (agents.context).
+    context_window: int | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ def _resolve(state: _UserState, action: str, override: ModelConfig | None) -> Re
         is_offline=provider == Provider.OFFLINE,
         provider_choice=choice,
         credential_choice_id=pinned.pk if pinned is not None else None,
+        context_window=override.context_window if override is not None else None,
     )
     if provider == Provider.OFFLINE:
         return Resolution(config=config)

@@ -49,6 +49,7 @@ def model_config_build(
     reasoning_effort: str | None = None,
     fallback_model: str = "",
     credential_id: int | None = None,
+    context_window: int | None = None,
 ) -> ModelConfig:
     """A validated, unsaved override (used as is by the connection test, saved by `model_config_set`)."""
     default = action_default(action)
@@ -73,6 +74,7 @@ def model_config_build(
         max_tokens=default.max_tokens if max_tokens is None else max_tokens,
         reasoning_effort=reasoning_effort or "",
         fallback_model=(fallback_model or "").strip(),
+        context_window=context_window,
         credential=credential,
     )
 
@@ -91,7 +93,7 @@ def model_config_set(*, user, action: str, **fields) -> ModelConfig:
         defaults={
             name: getattr(built, name)
             for name in ("provider", "model", "temperature", "max_tokens", "reasoning_effort", "fallback_model",
-                         "credential")
+                         "context_window", "credential")
         },
     )
     return config

@@ -46,6 +46,8 @@ class ModelSettings:
     max_tokens: int = 8192
     reasoning_effort: str | None = None
     fallback_model: str | None = None
+    # Tokens in and out of one call; None: the default for the model's name (agents.context).
+    context_window: int | None = None
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     timeout: float = 60.0

@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 from django.db.models import F
 
+from agents import context
 from agents.models import Agent, AgentStatus, Event, Message, MessageRole
+from modelconfig import services as modelconfig_services
 from tests.agents import misbehaving
 from tests.agents.conftest import files_of, generate
 from tests.fake_llm import FakeLLMServer, verbatim
@@ -40,7 +42,7 @@ def use_model(settings):
         settings.OPENAI_API_KEY = settings.ANTHROPIC_API_KEY = ""
         if flavor == "openai":
             settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = server.base_url, server.api_key
-            settings.ATELIER_OPENAI_MODEL = "qwen3:8b"
+            settings.ATELIER_OPENAI_MODEL = "qwen3-32b"
         else:
             settings.ANTHROPIC_BASE_URL, settings.ANTHROPIC_API_KEY = server.base_url, server.api_key
             settings.ATELIER_ANTHROPIC_MODEL = "claude-test"
@@ -234,3 +236,46 @@ def test_a_file_still_broken_after_its_retry_completes_with_problems(use_model, 
     assert warned and warned[0]["filePath"] == "app.js"
     complete = Event.objects.filter(agent=agent, type="generation_complete").last().payload
     assert complete["problems"] == agent.problems
+
+
+# -- context windows ------------------------------------------------------------------------------------
+
+
+def implementation_requests(server) -> list:
+    return [r for r in server.requests if misbehaving.action_of(r.json) == "phase_implementation"]
+
+
+def request_tokens(request) -> int:
+    return context.estimate_tokens(misbehaving.chat_messages(request.json))
+
+
+def test_a_prompt_over_the_window_outlines_the_files_the_phase_does_not_touch(use_model, create_agent, user):
+    clean = use_model("openai", lambda body: verbatim(misbehaving.meant(body)))
+    expected = files_of(follow_up(build(create_agent)))
+    full = request_tokens(implementation_requests(clean)[-1])
+    window = int(full * 0.9 / 0.75)  # the prompt may take 3/4 of it: less than the full prompt needs
+    server = use_model("openai", lambda body: verbatim(misbehaving.meant(body)))
+    modelconfig_services.model_config_set(user=user, action="phase_implementation", provider="openai",
+                                          model="local-model", max_tokens=1024, context_window=window)
+
+    agent = follow_up(build(create_agent))
+
+    assert agent.status == AgentStatus.COMPLETE, agent.error
+    assert files_of(agent) == expected
+    request = implementation_requests(server)[-1]
+    prompt = request.json["messages"][-1]["content"]
+    assert request_tokens(request) <= window * 0.75
+    assert "[Outline only" in prompt
+    assert expected["styles.css"].splitlines()[5] in prompt  # the file the phase changes, in full
+
+
+def test_a_prompt_that_cannot_fit_is_never_sent(use_model, create_agent, user):
+    server = use_model("openai", lambda body: verbatim(misbehaving.meant(body)))
+    modelconfig_services.model_config_set(user=user, action="phase_implementation", provider="openai",
+                                          model="local-model", max_tokens=512, context_window=1024)
+
+    agent = build(create_agent)
+
+    assert agent.status == AgentStatus.FAILED
+    assert "context window" in agent.error
+    assert implementation_requests(server) == []
