@@ -22,9 +22,11 @@ APPS_PER_PAGE = 20
 IMAGE_LIMITS = {"maxImages": MAX_IMAGES_PER_TURN, "maxBytes": MAX_IMAGE_BYTES, "types": sorted(FORMATS.values())}
 
 
-@login_required
 @ensure_csrf_cookie
 def home(request):
+    if not request.user.is_authenticated:
+        # A visitor first learns what Atelier is, then signs up or logs in.
+        return render(request, "agents/landing.html")
     recent = selectors.agent_list_for_user(user=request.user)[:RECENT_APPS_ON_HOME]
     return render(request, "agents/home.html", {"recent_apps": recent, "image_limits": IMAGE_LIMITS})
 

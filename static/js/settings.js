@@ -37,7 +37,32 @@ async function api(method, url, body) {
   throw Object.assign(new Error(detail.message), { type: detail.type, field: field ? field[1] : null });
 }
 
-function explain(error) {
+// API errors name the field as the API spells it ("baseUrl: must use https"); say it as the form does.
+const FIELD_LABELS = {
+  provider: "Provider", name: "Name", baseUrl: "Base URL", apiKey: "API key", model: "Model",
+  fallbackModel: "Fallback model", temperature: "Temperature", maxTokens: "Max tokens",
+  reasoningEffort: "Reasoning effort", credentialId: "Key", action: "Action",
+};
+
+function fieldLabel(form, field) {
+  const input = form ? form.elements.namedItem(field) : null;
+  const label = input && input.id ? form.querySelector(`label[for="${CSS.escape(input.id)}"]`) : null;
+  if (label) {
+    const copy = label.cloneNode(true);
+    copy.querySelectorAll("small").forEach((hint) => hint.remove());
+    const text = copy.textContent.trim();
+    if (text) return text;
+  }
+  return FIELD_LABELS[field] || field;
+}
+
+function humanMessage(error, form) {
+  if (!error.field || !error.message.startsWith(`${error.field}: `)) return error.message;
+  return `${fieldLabel(form, error.field)}: ${error.message.slice(error.field.length + 2)}`;
+}
+
+function explain(error, form = null) {
+  error = Object.assign(new Error(humanMessage(error, form)), { type: error.type, field: error.field });
   switch (error.type) {
     case "PROVIDER_ERROR": return `The provider failed: ${error.message}`;
     case "RATE_LIMITED": return error.message;
@@ -99,7 +124,7 @@ function wireActionForm(form) {
         window.location.reload();
       } catch (error) {
         markInvalid(form, error);
-        show(result, explain(error));
+        show(result, explain(error, form));
       }
     });
   });
@@ -113,7 +138,7 @@ function wireActionForm(form) {
         show(result, `Works: ${data.provider} · ${data.model} answered in ${data.latencyMs} ms: “${data.reply}”`, true);
       } catch (error) {
         markInvalid(form, error);
-        show(result, explain(error));
+        show(result, explain(error, form));
       }
     });
   });
@@ -175,7 +200,7 @@ function wireAddKey(form) {
         window.location.reload();
       } catch (error) {
         markInvalid(form, error);
-        show(result, explain(error));
+        show(result, explain(error, form));
       }
     });
   });

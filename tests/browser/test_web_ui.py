@@ -63,7 +63,12 @@ def preview_report(page, server) -> str:
 
 def test_sign_up_lands_on_the_prompt_with_examples_and_navigation(page):
     page.goto("/")
-    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
+    # A visitor first learns what Atelier is.
+    expect(page.get_by_role("heading", name=re.compile("Describe an app"))).to_be_visible()
+    expect(page.get_by_role("list", name="How it works").get_by_role("listitem")).to_have_count(3)
+    expect(page.get_by_role("main").get_by_role("link", name="Log in")).to_have_attribute("href", "/accounts/login/")
+    page.get_by_role("main").get_by_role("link", name=re.compile("^Sign up")).click()
+    expect(page).to_have_url(re.compile(r"/accounts/signup/$"))
     sign_up(page)
     nav = page.get_by_role("navigation", name="Main")
     for name in ("New app", "My apps", "Settings", "Log out"):
@@ -312,9 +317,12 @@ def test_another_users_app_is_not_found(open_page, server):
 
 def test_every_page_loads_without_javascript_errors(open_page, server):
     page = open_page(server)
-    for path in ("/accounts/login/", "/accounts/signup/"):
+    for path in ("/", "/accounts/login/", "/accounts/signup/"):
         assert page.goto(path).ok
         expect(page.locator("main h1")).to_be_visible()
+    icon = page.locator('link[rel="icon"]').get_attribute("href")
+    answer = page.request.get(icon)
+    assert answer.ok and answer.headers["content-type"].startswith("image/svg+xml"), icon
     sign_up(page)
     agent_id = create_app(page, "a landing page for a bakery")
     for path in ("/", "/apps/", "/settings/"):
