@@ -24,4 +24,6 @@ urlpatterns = [
     path("apps", vibesdk_apis.AppListApi.as_view(), name="vibesdk-apps"),
     path("apps/recent", vibesdk_apis.AppRecentApi.as_view(), name="vibesdk-apps-recent"),
     path("apps/<str:app_id>", vibesdk_apis.AppDetailApi.as_view(), name="vibesdk-app"),
+    path("agent/<uuid:agent_id>/deploy-preview", apis.AgentDeployPreviewApi.as_view(), name="agent-deploy-preview"),
+    path("agent/<uuid:agent_id>/preview", apis.AgentPreviewApi.as_view(), name="agent-preview"),
 ]

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.http import HttpResponse, StreamingHttpResponse
-from django.http.request import split_domain_port
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -24,14 +23,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents import selectors, services, versions
+from agents.deployments import agent_deploy_preview
 from agents.images import image_store
 from agents.models import File, UsageRecord
 from agents.pipeline import phase_payload
+from agents.selectors import agent_latest_preview, preview_payload
 from agents.version_apis import FileEditInputSerializer
 from config.errors import InvalidInput, NotFound, PayloadTooLarge
 from config.pagination import EnvelopePagination
 from config.ratelimits import enforce
 from config.renderers import EnvelopeJSONRenderer, NDJSONRenderer
+from previews.models import DeploymentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +171,6 @@ class CodegenApi(APIView):
             query=query,
             images=images,
             template=template,
-            origin_port=split_domain_port(request.get_host())[1],
         )
         from agents.catalog import choose
         from modelconfig.selectors import model_info
@@ -196,9 +197,7 @@ class CodegenApi(APIView):
 class AgentOutputSerializer(serializers.Serializer):
     def to_representation(self, agent):
         from modelconfig.selectors import model_info
-        from previews.selectors import latest_deployment
 
-        deployment = latest_deployment(agent=agent)
         return {
             "agentId": str(agent.pk),
             "title": agent.title,
@@ -212,12 +211,7 @@ class AgentOutputSerializer(serializers.Serializer):
                  "bytes": len(f.content.encode())}
                 for f in File.objects.filter(agent=agent).order_by("path")
             ],
-            "preview": None if deployment is None else {
-                "deploymentId": str(deployment.pk),
-                "status": deployment.status,
-                "previewUrl": deployment.preview_url,
-                "error": deployment.error or None,
-            },
+            "preview": agent_latest_preview(agent=agent, request_host=self.context.get("request_host")),
             "model": model_info(user=agent.owner),
             "usage": {"tokensIn": agent.tokens_in, "tokensOut": agent.tokens_out},
             "createdAt": agent.created_at.isoformat(),
@@ -228,7 +222,8 @@ class AgentOutputSerializer(serializers.Serializer):
 class AgentDetailApi(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, agent_id):
-        return Response(AgentOutputSerializer(_agent_or_404(request, agent_id)).data)
+        agent = _agent_or_404(request, agent_id)
+        return Response(AgentOutputSerializer(agent, context={"request_host": request.get_host()}).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, agent_id):
@@ -356,3 +351,32 @@ class UsageApi(APIView):
             tokensIn=Sum("tokens_in"), tokensOut=Sum("tokens_out"), calls=Count("id"))
         return Response({"days": days, "totals": {k: v or 0 for k, v in totals.items()}})
 
+
+class PreviewOutputSerializer(serializers.Serializer):
+    """The shape of `deployments.preview_payload`, for the schema."""
+
+    deploymentId = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=DeploymentStatus.choices)
+    previewUrl = serializers.CharField(allow_null=True)
+    error = serializers.CharField(allow_null=True)
+
+
+class AgentDeployPreviewApi(APIView):
+    @extend_schema(request=None, responses={202: PreviewOutputSerializer})
+    def post(self, request, agent_id):
+        enforce(request=request, group="deploy", key="user", rate=settings.DEPLOY_RATE, message="Too many deployments.")
+        agent = _agent_or_404(request, agent_id)
+        # The static backend is fast, so the deploy runs inside the request; 202 keeps the contract open
+        # for backends that build in the background (progress arrives as deployment_* events).
+        deployment = agent_deploy_preview(agent=agent, request_host=request.get_host())
+        payload = preview_payload(deployment, request_host=request.get_host())
+        return Response({key: payload[key] for key in ("deploymentId", "status", "previewUrl")}, status=202)
+
+
+class AgentPreviewApi(APIView):
+    @extend_schema(responses=PreviewOutputSerializer)
+    def get(self, request, agent_id):
+        preview = agent_latest_preview(agent=_agent_or_404(request, agent_id), request_host=request.get_host())
+        if preview is None:
+            raise NotFound("No preview deployed yet.")
+        return Response(preview)

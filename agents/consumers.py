@@ -19,10 +19,12 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from agents import selectors, services, vibesdk
+from agents.deployments import agent_deploy_preview
 from agents.events import group_name, replay, snapshot, socket_seq
 from config.errors import AtelierError, RateLimited
 from config.ratelimits import enforce
 from modelconfig.providers.base import ProviderError
+from previews.origins import preview_url
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         self.agent_id = self.scope["url_route"]["kwargs"]["agent_id"]
+        # Preview URLs are computed for this client's view of the server (its port), never stored.
+        self.request_host = dict(self.scope.get("headers", [])).get(b"host", b"").decode("latin1") or None
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         ticket = (query.get("ticket") or [None])[0]
         after_raw = (query.get("after") or [None])[0]
@@ -91,7 +95,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
 
         after = _parse_after(after_raw)
-        state, seq = await database_sync_to_async(snapshot)(agent_id=self.agent.pk)
+        state, seq = await database_sync_to_async(snapshot)(agent_id=self.agent.pk, request_host=self.request_host)
         if after is None:
             # previewUrl beside the state too: VibeSDK's client reads it from the frame.
             preview = {"previewUrl": state["previewUrl"]} if state.get("previewUrl") else {}
@@ -104,7 +108,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         else:
             for frame in await database_sync_to_async(replay)(agent_id=self.agent.pk, after=after):
                 if frame["seq"] <= seq:
-                    await self.send_json(frame)
+                    await self.send_json(self._seen_from_here(frame))
         self.floor = seq
 
     async def _refuse(self, code: int):
@@ -137,7 +141,13 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         frame = message["event"]
         if self.floor is not None and frame["seq"] <= self.floor:
             return
-        await self.send_json(frame)
+        await self.send_json(self._seen_from_here(frame))
+
+    def _seen_from_here(self, frame: dict) -> dict:
+        if frame["type"] != "deployment_completed":
+            return frame
+        url = preview_url(deployment_id=frame["deploymentId"], request_host=self.request_host)
+        return {**frame, "previewUrl": url, "previewURL": url}
 
     async def _reply(self, type: str, **fields):
         seq = await database_sync_to_async(socket_seq)(self.agent.pk)
@@ -240,12 +250,10 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         task.add_done_callback(self._background.discard)
 
     async def on_preview(self, content):
-        from previews.services import deploy
-
-        await database_sync_to_async(deploy)(agent=self.agent, base_port=_port_of(self.scope))
+        await database_sync_to_async(agent_deploy_preview)(agent=self.agent, request_host=self.request_host)
 
     async def on_get_state(self, content):
-        state, _ = await database_sync_to_async(snapshot)(agent_id=self.agent.pk)
+        state, _ = await database_sync_to_async(snapshot)(agent_id=self.agent.pk, request_host=self.request_host)
         await self._reply("agent_state", state=state)
 
     async def on_get_conversation_state(self, content):
@@ -311,13 +319,3 @@ def _parse_after(raw: str | None) -> int | None:
         return max(0, int(raw))
     except ValueError:
         return None
-
-
-def _port_of(scope) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name == b"host":
-            host = value.decode("latin1")
-            if ":" in host.rsplit("]", 1)[-1]:
-                return host.rsplit(":", 1)[1]
-    server = scope.get("server")
-    return str(server[1]) if server and server[1] else None

@@ -177,14 +177,14 @@ class ServerLoopMiddleware:
         return await self.app(scope, receive, send)
 
 
-def snapshot(*, agent_id) -> tuple[dict, int]:
+def snapshot(*, agent_id, request_host: str | None = None) -> tuple[dict, int]:
     """The state and the seq it reflects, read under the agent's row lock so no durable event is
     half-in: events after the returned seq are not in the state, events up to it are."""
     from agents.models import Agent
 
     with transaction.atomic():
         agent = Agent.objects.select_for_update().select_related("owner").get(pk=agent_id)
-        return agent_state(agent), agent.last_seq
+        return agent_state(agent, request_host=request_host), agent.last_seq
 
 
 def socket_seq(agent_id) -> int:
@@ -192,10 +192,11 @@ def socket_seq(agent_id) -> int:
     return _next_seq(agent_id)
 
 
-def agent_state(agent) -> dict:
+def agent_state(agent, *, request_host: str | None = None) -> dict:
     """The full snapshot a client needs to draw the workspace; `seq` is the last durable event in it."""
     from agents.models import File, Message, Phase
     from agents.pipeline import phase_payload
+    from agents.selectors import agent_latest_preview
 
     files = []
     for file in File.objects.filter(agent=agent).order_by("path"):
@@ -208,20 +209,7 @@ def agent_state(agent) -> dict:
             "draft": file.draft if file.generating else "",
             "phaseIndex": file.phase.index if file.phase_id else None,
         })
-    preview = None
-    try:
-        from previews.selectors import latest_deployment
-
-        deployment = latest_deployment(agent=agent)
-        if deployment is not None:
-            preview = {
-                "deploymentId": str(deployment.pk),
-                "status": deployment.status,
-                "previewUrl": deployment.preview_url,
-                "error": deployment.error or None,
-            }
-    except ImportError:
-        preview = None
+    preview = agent_latest_preview(agent=agent, request_host=request_host)
     from agents import vibesdk
     from modelconfig.selectors import model_info
 

@@ -54,9 +54,6 @@ class Agent(models.Model):
     # [{code, message, file?}]: what a complete app still has wrong ("Complete with problems").
     problems = models.JSONField(default=list, blank=True)
     visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PRIVATE)
-    # Port of the request that created the agent: preview URLs made by a run (no request) use it when
-    # ATELIER_PREVIEW_PORT is not set.
-    origin_port = models.CharField(max_length=8, blank=True)
     model_provider = models.CharField(max_length=32, blank=True)
     model_name = models.CharField(max_length=200, blank=True)
     tokens_in = models.BigIntegerField(default=0)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from agents import catalog, checks, context, lifecycle, prompts, versions
 from agents.applying import AnswerApplier
+from agents.deployments import agent_deploy_preview
 from agents.events import emit
 from agents.lifecycle import RunOutcome
 from agents.modelcalls import model_settings_for, stream_answer
@@ -498,9 +499,7 @@ def _generate(*, agent: Agent, cancel: CancelToken) -> RunOutcome:
 
 
 def _deploy_preview(agent: Agent) -> None:
-    from previews.services import deploy
-
     try:
-        deploy(agent=agent, base_port=agent.origin_port or None)
+        agent_deploy_preview(agent=agent)
     except Exception:  # noqa: BLE001 - the deploy reports its own failure as an event; the app is still complete
         logger.exception("Automatic preview deployment failed for agent %s", agent.pk)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 
 from agents.models import Agent, File, Message
+from previews.models import Deployment, DeploymentStatus
+from previews.origins import preview_url
+from previews.selectors import latest_deployment
 
 
 def agent_get_for_user(*, user, agent_id: uuid.UUID | str) -> Agent | None:
@@ -29,3 +32,20 @@ def agent_files(*, agent: Agent, complete_only: bool = True) -> dict[str, str]:
 
 def conversation(*, agent: Agent) -> list[Message]:
     return list(Message.objects.filter(agent=agent, cleared=False).order_by("created_at", "id"))
+
+
+def preview_payload(deployment: Deployment | None, *, request_host: str | None = None) -> dict | None:
+    """A deployment as clients see it: `{deploymentId, status, previewUrl, error}` (null when none)."""
+    if deployment is None:
+        return None
+    ready = deployment.status == DeploymentStatus.READY
+    return {
+        "deploymentId": str(deployment.pk),
+        "status": deployment.status,
+        "previewUrl": preview_url(deployment_id=deployment.id, request_host=request_host) if ready else None,
+        "error": deployment.error or None,
+    }
+
+
+def agent_latest_preview(*, agent: Agent, request_host: str | None = None) -> dict | None:
+    return preview_payload(latest_deployment(agent_id=agent.pk), request_host=request_host)

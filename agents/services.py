@@ -29,10 +29,10 @@ MAX_IMAGES_PER_TURN = 2
 
 @transaction.atomic
 def agent_create(
-    *, owner, query: str, images: Iterable[Image] = (), template: str | None = None, origin_port: str = ""
+    *, owner, query: str, images: Iterable[Image] = (), template: str | None = None
 ) -> Agent:
     agent = Agent.objects.create(
-        owner=owner, query=query, status=AgentStatus.PLANNING, template_name=template or "", origin_port=origin_port
+        owner=owner, query=query, status=AgentStatus.PLANNING, template_name=template or ""
     )
     image_ids = []
     for image in images:

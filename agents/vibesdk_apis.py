@@ -22,6 +22,7 @@ from agents import selectors, services, vibesdk
 from agents.apis import CodegenApi, _agent_or_404, _ws_url
 from agents.images import base64_upload
 from config.errors import InvalidInput, NotFound
+from previews.origins import preview_url
 
 LIST_LIMIT = 100
 RECENT_LIMIT = 10
@@ -112,17 +113,17 @@ def _latest_ready(agents) -> dict:
     return latest
 
 
-def _app_items(agents: list) -> list[dict]:
+def _app_items(agents: list, *, request_host: str) -> list[dict]:
     deployments = _latest_ready(agents)
-    return [_app_item(agent, deployments.get(agent.pk)) for agent in agents]
+    return [_app_item(agent, deployments.get(agent.pk), request_host=request_host) for agent in agents]
 
 
-def _app_item(agent, deployment) -> dict:
+def _app_item(agent, deployment, *, request_host: str) -> dict:
     return vibesdk.app_item(
         agent_id=str(agent.pk), title=agent.title, query=agent.query, status=agent.status,
         visibility=agent.visibility, user_id=agent.owner_id, created_at=agent.created_at.isoformat(),
         updated_at=agent.updated_at.isoformat(), framework=agent.template_name,
-        preview_url=deployment.preview_url if deployment else None,
+        preview_url=preview_url(deployment_id=deployment.pk, request_host=request_host) if deployment else None,
         deployment_id=str(deployment.pk) if deployment else None,
         last_deployed_at=deployment.updated_at.isoformat() if deployment else None,
     )
@@ -134,7 +135,7 @@ class AppListApi(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="apps_list")
     def get(self, request):
         agents = list(selectors.agent_list_for_user(user=request.user)[:LIST_LIMIT])
-        return Response({"apps": _app_items(agents)})
+        return Response({"apps": _app_items(agents, request_host=request.get_host())})
 
 
 class AppRecentApi(APIView):
@@ -143,7 +144,7 @@ class AppRecentApi(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="apps_recent")
     def get(self, request):
         agents = list(selectors.agent_list_for_user(user=request.user)[:RECENT_LIMIT])
-        return Response({"apps": _app_items(agents)})
+        return Response({"apps": _app_items(agents, request_host=request.get_host())})
 
 
 class AppDetailApi(APIView):
@@ -156,7 +157,7 @@ class AppDetailApi(APIView):
         files = selectors.agent_files(agent=agent)
         purposes = dict(agent.files.values_list("path", "purpose"))
         return Response({
-            **_app_item(agent, deployment),
+            **_app_item(agent, deployment, request_host=request.get_host()),
             "cloudflareUrl": None,
             "behaviorType": vibesdk.BEHAVIOR_TYPE,
             "user": {"id": str(agent.owner_id), "displayName": agent.owner.username, "avatarUrl": None},

@@ -4,7 +4,6 @@ Thin: they authorise and read through agents.selectors; everything live (the blu
 workspace) is driven by the page's JavaScript over the HTTP API and the agent socket.
 """
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -44,8 +43,4 @@ def workspace(request, agent_id):
     agent = selectors.agent_get_for_user(user=request.user, agent_id=agent_id)
     if agent is None:
         raise Http404("No such app.")
-    return render(request, "agents/workspace.html", {
-        "agent": agent,
-        "image_limits": IMAGE_LIMITS,
-        "preview_domain": settings.PREVIEW_DOMAIN,
-    })
+    return render(request, "agents/workspace.html", {"agent": agent, "image_limits": IMAGE_LIMITS})

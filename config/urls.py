@@ -11,7 +11,6 @@ urlpatterns = [
     path("settings/", include("modelconfig.page_urls")),
     path("api/auth/", include("accounts.api_urls")),
     path("api/", include("modelconfig.urls")),
-    path("api/", include("previews.urls")),
     path("api/", include("agents.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

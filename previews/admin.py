@@ -5,7 +5,7 @@ from previews.models import Deployment
 
 @admin.register(Deployment)
 class DeploymentAdmin(admin.ModelAdmin):
-    """Read-only: deployments are made by `deploy()` and removed by `prune_previews` (with their folders)."""
+    """Read-only: deployments are made by `agents.deployments` and removed by `prune_previews` (with their folders)."""
 
     list_display = ["id", "agent", "status", "backend", "created_at", "expires_at"]
     list_filter = ["status", "backend"]

@@ -29,7 +29,6 @@ class Deployment(models.Model):
     files_digest = models.CharField(max_length=64)
     status = models.CharField(max_length=16, choices=DeploymentStatus.choices, default=DeploymentStatus.PENDING)
     backend = models.CharField(max_length=32)
-    preview_url = models.CharField(max_length=500, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

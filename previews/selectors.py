@@ -6,12 +6,11 @@ import uuid
 
 from django.utils import timezone
 
-from agents.models import Agent
 from previews.models import Deployment, DeploymentStatus
 
 
-def latest_deployment(*, agent: Agent) -> Deployment | None:
-    return Deployment.objects.filter(agent=agent).order_by("-created_at").first()
+def latest_deployment(*, agent_id: uuid.UUID | str) -> Deployment | None:
+    return Deployment.objects.filter(agent_id=agent_id).order_by("-created_at").first()
 
 
 def deployment_get_served(*, deployment_id: uuid.UUID | str) -> Deployment | None:
@@ -21,11 +20,11 @@ def deployment_get_served(*, deployment_id: uuid.UUID | str) -> Deployment | Non
     ).first()
 
 
-def deployment_get_reusable(*, agent: Agent, files_digest: str, backend: str) -> Deployment | None:
+def deployment_get_reusable(*, agent_id: uuid.UUID | str, files_digest: str, backend: str) -> Deployment | None:
     """A ready, unexpired deployment of exactly these files by this backend, newest first."""
     return (
         Deployment.objects.filter(
-            agent=agent,
+            agent_id=agent_id,
             files_digest=files_digest,
             backend=backend,
             status=DeploymentStatus.READY,

@@ -1,24 +1,21 @@
-"""Deploying previews: snapshot an agent's complete files onto a deployment's own origin.
+"""Publishing previews: a set of files onto a deployment's own origin.
 
-`deploy()` is idempotent for unchanged files: a ready, unexpired deployment of the same files is returned
-as it is. It then emits only `deployment_completed` (no `deployment_started`, since nothing is published),
-so a client that asked over the socket (`preview`) still gets its answer.
+A leaf: it knows files, digests and deployments, nothing of agents. The caller (`agents.deployments`)
+collects the files, calls `deployment_prepare` then `deployment_publish`, and tells clients what happened.
+Preparing is idempotent for unchanged files: a ready, unexpired deployment of the same files is reused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from agents.events import emit
-from agents.models import Agent, File
-from config.errors import InvalidInput
 from previews import storage
 from previews.backends import PublishFailed, get_backend
 from previews.models import Deployment, DeploymentStatus
@@ -26,49 +23,38 @@ from previews.selectors import deployment_get_reusable
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PORTS = {"http": "80", "https": "443"}
-
 
 def files_digest(*, files: Mapping[str, str]) -> str:
     """sha256 over the sorted (path, sha256 of content) pairs: equal exactly when the files are."""
     digest = hashlib.sha256()
     for path in sorted(files):
-        digest.update(f"{path}\0{File.digest(files[path])}\n".encode())
+        content_digest = hashlib.sha256(files[path].encode()).hexdigest()
+        digest.update(f"{path}\0{content_digest}\n".encode())
     return digest.hexdigest()
 
 
-def preview_url_for(deployment: Deployment, port: str | None = None) -> str:
-    """`<scheme>://<id>.<domain>[:port]/`; settings.PREVIEW_PORT wins over `port`, default ports are left out."""
-    scheme = settings.PREVIEW_SCHEME
-    port = str(settings.PREVIEW_PORT or port or "")
-    suffix = f":{port}" if port and port != DEFAULT_PORTS.get(scheme) else ""
-    return f"{scheme}://{deployment.id}.{settings.PREVIEW_DOMAIN}{suffix}/"
-
-
-def deploy(*, agent: Agent, base_port: str | None = None) -> Deployment:
-    """Publish the agent's complete files on a new preview origin, or return the live one for the same files.
-
-    `base_port` is the port of the request that asked (used in the preview URL unless PREVIEW_PORT is set).
-    A publishing failure is not raised: the deployment is returned `failed`, with the reason in `error`,
-    and `deployment_failed` is emitted.
-    """
-    files = dict(File.objects.filter(agent=agent, complete=True).values_list("path", "content"))
-    if not files:
-        raise InvalidInput("Nothing to deploy yet: the app has no files.")
+def deployment_prepare(*, agent_id: uuid.UUID | str, files: Mapping[str, str]) -> tuple[Deployment, bool]:
+    """(deployment, reused): the live deployment of exactly these files, or a new one still to publish."""
     backend = get_backend()
     digest = files_digest(files=files)
-
-    existing = deployment_get_reusable(agent=agent, files_digest=digest, backend=backend.name)
+    existing = deployment_get_reusable(agent_id=agent_id, files_digest=digest, backend=backend.name)
     if existing is not None and storage.is_published(existing.id):
-        return _reuse(existing, base_port=base_port)
-
+        return existing, True
     deployment = Deployment.objects.create(
-        agent=agent,
+        agent_id=agent_id,
         files_digest=digest,
         backend=backend.name,
         status=DeploymentStatus.BUILDING if backend.builds else DeploymentStatus.PENDING,
     )
-    emit(agent.id, "deployment_started", deploymentId=str(deployment.id), message="Deploying the preview…")
+    return deployment, False
+
+
+def deployment_publish(*, deployment: Deployment, files: Mapping[str, str]) -> Deployment:
+    """Publish `files` on the deployment's origin: it ends `ready`, or `failed` with the reason in `error`.
+
+    A publishing failure is not raised: the owner reads it in `error`.
+    """
+    backend = get_backend(deployment.backend)
     try:
         storage.publish(deployment_id=deployment.id, fill=lambda folder: backend.fill(files=files, folder=folder))
     except PublishFailed as exc:
@@ -79,36 +65,8 @@ def deploy(*, agent: Agent, base_port: str | None = None) -> Deployment:
     except Exception:
         logger.exception("Publishing deployment %s failed", deployment.id)
         return _fail(deployment, "Publishing the preview failed unexpectedly.")
-
     deployment.status = DeploymentStatus.READY
-    deployment.preview_url = preview_url_for(deployment, base_port)
-    deployment.save(update_fields=["status", "preview_url", "updated_at"])
-    emit(
-        agent.id,
-        "deployment_completed",
-        deploymentId=str(deployment.id),
-        previewUrl=deployment.preview_url,
-        previewURL=deployment.preview_url,  # VibeSDK's spelling, for its clients
-        message="Preview is live.",
-    )
-    return deployment
-
-
-def _reuse(deployment: Deployment, *, base_port: str | None) -> Deployment:
-    # A deployment made without a request (the pipeline) may lack the port; a request that knows it fixes that.
-    if base_port or settings.PREVIEW_PORT:
-        url = preview_url_for(deployment, base_port)
-        if url != deployment.preview_url:
-            deployment.preview_url = url
-            deployment.save(update_fields=["preview_url", "updated_at"])
-    emit(
-        deployment.agent_id,
-        "deployment_completed",
-        deploymentId=str(deployment.id),
-        previewUrl=deployment.preview_url,
-        previewURL=deployment.preview_url,  # VibeSDK's spelling, for its clients
-        message="Preview is up to date.",
-    )
+    deployment.save(update_fields=["status", "updated_at"])
     return deployment
 
 
@@ -116,13 +74,6 @@ def _fail(deployment: Deployment, error: str) -> Deployment:
     deployment.status = DeploymentStatus.FAILED
     deployment.error = error
     deployment.save(update_fields=["status", "error", "updated_at"])
-    emit(
-        deployment.agent_id,
-        "deployment_failed",
-        deploymentId=str(deployment.id),
-        error=error,
-        message=f"Preview deployment failed: {error}",
-    )
     return deployment
 
 

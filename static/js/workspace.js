@@ -71,10 +71,7 @@ const el = {
 // Plan, Chat, Code and Preview are tabs below this width (the same breakpoint as atelier.css).
 const narrow = window.matchMedia("(max-width: 900px)");
 
-let state = initialState({
-  narrow: narrow.matches,
-  page: { port: window.location.port, previewDomain: root.dataset.previewDomain || "" },
-});
+let state = initialState({ narrow: narrow.matches });
 
 const views = createViews(el, {
   selectFile: (path) => dispatch({ type: "ui/select_file", path }),

@@ -248,16 +248,6 @@ test("a finished deployment marks the Preview tab until it is looked at", () => 
   assert.equal(state.unseen.has("preview"), false);
 });
 
-test("a preview URL without the page's port is fixed once by asking for a preview", () => {
-  const page = { port: "8000", previewDomain: "preview.localhost" };
-  const ready = { deploymentId: "d1", status: "ready", previewUrl: "http://a.preview.localhost/", error: null };
-  const { state, commands } = play([open, connected({ status: "complete", preview: ready })], initialState({ page }));
-  assert.deepEqual(commands, [{ type: "preview" }]);
-  assert.equal(previewView(state).url, "http://a.preview.localhost/");
-  const again = play([connected({ status: "complete", preview: ready })], state);
-  assert.deepEqual(again.commands, []);
-});
-
 test("Plan and Chat are tabs only on a narrow screen", () => {
   let { state } = play([{ type: "ui/select_tab", tab: "chat" }]);
   assert.equal(shownTab(state), "code");

@@ -37,6 +37,6 @@ def agent(make_agent, user):
 
 @pytest.fixture
 def deployment(agent):
-    from previews.services import deploy
+    from agents.deployments import agent_deploy_preview
 
-    return deploy(agent=agent)
+    return agent_deploy_preview(agent=agent)

@@ -1,5 +1,7 @@
 """A small todo app (index.html, styles.css, app.js) and helpers shared by the preview tests."""
 
+from previews.services import deployment_prepare, deployment_publish
+
 TODO_APP = {
     "index.html": (
         "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Todos</title>"
@@ -23,3 +25,10 @@ TODO_APP = {
 
 def preview_host(deployment) -> str:
     return f"{deployment.id}.preview.localhost"
+
+
+def publish(agent_id, files: dict[str, str] | None = None):
+    """Publish `files` (the todo app by default) as a deployment of `agent_id`, through the leaf API alone."""
+    files = TODO_APP if files is None else files
+    deployment, reused = deployment_prepare(agent_id=agent_id, files=files)
+    return deployment if reused else deployment_publish(deployment=deployment, files=files)

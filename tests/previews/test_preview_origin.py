@@ -8,7 +8,7 @@ from django.core.asgi import get_asgi_application
 from django.test import Client
 
 from previews.models import Deployment, DeploymentStatus
-from tests.previews.factories import TODO_APP, preview_host
+from tests.previews.factories import TODO_APP, preview_host, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -107,9 +107,7 @@ def test_symlink_out_of_the_deployment_is_404(deployment, preview_root, tmp_path
 
 def test_other_deployments_files_are_not_reachable(deployment, make_agent, user, preview_root):
     other = make_agent(user, files={"index.html": "<p>other</p>", "only-here.js": "1;"})
-    from previews.services import deploy
-
-    deploy(agent=other)
+    publish(other.pk, {"index.html": "<p>other</p>", "only-here.js": "1;"})
 
     assert get(deployment, "/only-here.js").status_code == 404
 
@@ -225,15 +223,12 @@ def test_session_and_csrf_cookies_are_host_only(user):
 async def test_preview_origin_serves_under_asgi(preview_root, make_user):
     from asgiref.sync import sync_to_async
 
-    from agents.models import Agent, File
-    from previews.services import deploy
+    from agents.models import Agent
 
     @sync_to_async
     def arrange():
         agent = Agent.objects.create(owner=make_user("asgi"), query="todo")
-        for path, content in TODO_APP.items():
-            File.objects.create(agent=agent, path=path, content=content)
-        return deploy(agent=agent)
+        return publish(agent.pk)
 
     deployment = await arrange()
     host = preview_host(deployment).encode()

@@ -8,8 +8,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from agents.models import File
+from agents.selectors import agent_files
 from previews.models import Deployment
-from previews.services import deploy
+from tests.previews.factories import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +26,10 @@ def age(deployment, **delta):
 
 
 def test_prune_removes_deployments_older_than_the_cutoff_and_their_folders(agent, preview_root):
-    old = deploy(agent=agent)
+    old = publish(agent.pk, agent_files(agent=agent))
     age(old, hours=3)
     File.objects.filter(agent=agent, path="app.js").update(content="// new\n")
-    fresh = deploy(agent=agent)
+    fresh = publish(agent.pk, agent_files(agent=agent))
 
     output = prune("--older-than", "2h")
 

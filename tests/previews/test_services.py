@@ -1,12 +1,14 @@
-"""deploy(): snapshot, idempotence, events, failures, URLs."""
+"""Deploying an agent's preview (agents.deployments over the previews leaf): snapshot, reuse, events, failures, URLs."""
 
 import pytest
 
+from agents.deployments import agent_deploy_preview as deploy
 from agents.models import Event, File
 from config.errors import InvalidInput
 from previews import storage
 from previews.models import Deployment, DeploymentStatus
-from previews.services import deploy, files_digest, preview_url_for
+from previews.origins import preview_url
+from previews.services import files_digest
 from tests.previews.factories import TODO_APP
 
 pytestmark = pytest.mark.django_db
@@ -32,22 +34,21 @@ def test_deploy_leaves_out_files_still_streaming(agent, preview_root):
     assert deployment.files_digest == files_digest(files=TODO_APP)
 
 
-def test_deploy_sets_preview_url_and_expiry(agent, settings):
-    deployment = deploy(agent=agent, base_port="8000")
+def test_deploy_sets_the_expiry(agent, settings):
+    deployment = deploy(agent=agent)
 
-    assert deployment.preview_url == f"http://{deployment.id}.preview.localhost:8000/"
     days = (deployment.expires_at - deployment.created_at).total_seconds() / 86400
     assert round(days) == settings.PREVIEW_TTL_DAYS
 
 
 def test_deploy_emits_started_then_completed_with_increasing_seq(agent):
-    deployment = deploy(agent=agent)
+    deployment = deploy(agent=agent, request_host="localhost:8000")
 
     events = list(Event.objects.filter(agent=agent).order_by("seq"))
     assert [e.type for e in events] == ["deployment_started", "deployment_completed"]
     assert events[0].seq < events[1].seq
     assert events[0].payload["deploymentId"] == str(deployment.id)
-    assert events[1].payload["previewUrl"] == deployment.preview_url
+    assert events[1].payload["previewUrl"] == f"http://{deployment.id}.preview.localhost:8000/"
     assert events[1].payload["message"]
 
 
@@ -61,14 +62,6 @@ def test_redeploying_unchanged_files_returns_the_same_deployment(agent):
     assert list(Event.objects.filter(agent=agent).values_list("type", flat=True)) == [
         "deployment_started", "deployment_completed", "deployment_completed",
     ]
-
-
-def test_redeploy_after_the_port_is_known_fixes_the_preview_url(agent):
-    first = deploy(agent=agent)
-    second = deploy(agent=agent, base_port="8000")
-
-    assert second.id == first.id
-    assert Deployment.objects.get().preview_url.endswith(".preview.localhost:8000/")
 
 
 def test_changed_files_make_a_new_deployment(agent, preview_root):
@@ -111,7 +104,6 @@ def test_app_without_index_fails_with_a_reason_and_event(make_agent, user, previ
 
     assert deployment.status == DeploymentStatus.FAILED
     assert "index.html" in deployment.error
-    assert deployment.preview_url == ""
     failed = Event.objects.get(agent=agent, type="deployment_failed")
     assert failed.payload["deploymentId"] == str(deployment.id)
     assert failed.payload["error"] == deployment.error
@@ -130,19 +122,20 @@ def test_unsafe_stored_path_fails_the_deployment_without_writing_outside(make_ag
 
 
 @pytest.mark.parametrize(
-    ("setting_port", "port", "expected_suffix"),
-    [("", None, ""), ("", "80", ""), ("", "8000", ":8000"), ("9000", "8000", ":9000")],
+    ("setting_port", "host", "expected_suffix"),
+    [("", None, ""), ("", "localhost", ""), ("", "localhost:80", ""), ("", "localhost:8000", ":8000"),
+     ("", "[::1]:8000", ":8000"), ("9000", "localhost:8000", ":9000")],
 )
-def test_preview_url_port_comes_from_setting_or_request(settings, agent, setting_port, port, expected_suffix):
+def test_preview_url_port_comes_from_setting_or_request(settings, setting_port, host, expected_suffix):
     settings.PREVIEW_PORT = setting_port
-    deployment = Deployment(agent=agent, files_digest="x", backend="static")
 
-    assert preview_url_for(deployment, port) == f"http://{deployment.id}.preview.localhost{expected_suffix}/"
+    url = preview_url(deployment_id="d1", request_host=host)
+
+    assert url == f"http://d1.preview.localhost{expected_suffix}/"
 
 
-def test_preview_url_leaves_out_https_default_port(settings, agent):
+def test_preview_url_leaves_out_https_default_port(settings):
     settings.PREVIEW_SCHEME = "https"
     settings.PREVIEW_DOMAIN = "preview.example.com"
-    deployment = Deployment(agent=agent, files_digest="x", backend="static")
 
-    assert preview_url_for(deployment, "443") == f"https://{deployment.id}.preview.example.com/"
+    assert preview_url(deployment_id="d1", request_host="atelier.example.com:443") == "https://d1.preview.example.com/"

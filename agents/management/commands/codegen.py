@@ -13,9 +13,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from agents import lifecycle, pipeline, services
+from agents.deployments import agent_deploy_preview
 from agents.models import Agent, Event, Phase
 from agents.selectors import agent_files
 from modelconfig.selectors import model_info
+from previews.models import DeploymentStatus
+from previews.origins import preview_url
 
 
 class Command(BaseCommand):
@@ -64,11 +67,9 @@ class Command(BaseCommand):
                 target.write_text(content)
             self.stdout.write(f"Written to {folder}")
         if deploy:
-            from previews.services import deploy as deploy_preview
-
-            deployment = deploy_preview(agent=agent)
-            if deployment.status == "ready":
-                self.stdout.write(self.style.SUCCESS(f"Preview: {deployment.preview_url}"))
+            deployment = agent_deploy_preview(agent=agent)
+            if deployment.status == DeploymentStatus.READY:
+                self.stdout.write(self.style.SUCCESS(f"Preview: {preview_url(deployment_id=deployment.id)}"))
             else:
                 raise CommandError(f"Preview deployment failed: {deployment.error}")
 

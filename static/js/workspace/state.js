@@ -21,10 +21,8 @@ export const DEPLOYING = new Set(["pending", "building"]);
 export const TABS = ["plan", "chat", "code", "preview", "history"];
 const WIDE_TABS = new Set(["code", "preview", "history"]);
 
-// `page` is where the page itself is served: {port, previewDomain} (see `previewNeedsPort`).
-export function initialState({ narrow = false, page = { port: "", previewDomain: "" } } = {}) {
+export function initialState({ narrow = false } = {}) {
   return {
-    page,
     // What the server says.
     loaded: false,
     title: "",
@@ -55,7 +53,6 @@ export function initialState({ narrow = false, page = { port: "", previewDomain:
     narrow,
     unseen: new Set(), // tabs with news the user has not looked at ("preview", "chat")
     generateSent: false,
-    portFixAsked: new Set(),
     deployRequested: false,
     stopRequested: false,
     resumeRequested: false,
@@ -145,17 +142,6 @@ export function controls(state) {
   };
 }
 
-// A preview deployed by the pipeline (no request, so no port) on a server reached through a port lacks it.
-export function previewNeedsPort(state, url) {
-  try {
-    const parsed = new URL(url);
-    const domain = (state.page.previewDomain || "").toLowerCase();
-    return Boolean(state.page.port) && !parsed.port && Boolean(domain) && parsed.hostname.endsWith(`.${domain}`);
-  } catch {
-    return false;
-  }
-}
-
 // What the preview pane shows: a status line and, when live, the URL to load.
 export function previewView(state) {
   const preview = state.preview;
@@ -165,9 +151,6 @@ export function previewView(state) {
     return { status: `Deployment failed: ${preview.error || "unknown error"}`, url: null, state: "failed" };
   }
   if (preview.status === "ready" && preview.previewUrl) {
-    if (previewNeedsPort(state, preview.previewUrl) && !state.portFixAsked.has(preview.deploymentId)) {
-      return { status: "Preparing the preview…", url: null, state: "ready", fixPort: true };
-    }
     return { status: "Live", url: preview.previewUrl, state: "live" };
   }
   return { status: STATUS_LABELS[preview.status] || preview.status || "", url: null, state: preview.status || "none" };
@@ -225,7 +208,6 @@ export function update(state, event, now = "") {
   }
   handler(out, event, now);
   maybeStartGeneration(out);
-  maybeFixPreviewPort(out);
   return out;
 }
 
@@ -267,15 +249,6 @@ function maybeStartGeneration(out) {
   if (s.generateSent || s.status !== "planning" || !s.blueprint || s.files.size > 0 || !isOpen(s)) return;
   send(out, { type: "generate_all" });
   set(out, { generateSent: true, activity: "Starting code generation…" });
-}
-
-// A preview URL without the page's port: ask the server once to fix it (`preview` reuses the deployment and
-// corrects its URL).
-function maybeFixPreviewPort(out) {
-  const s = out.state;
-  if (!isOpen(s) || !previewView(s).fixPort) return;
-  send(out, { type: "preview" });
-  set(out, { portFixAsked: withSet(s.portFixAsked, s.preview.deploymentId) });
 }
 
 function codePoints(text) {

@@ -359,7 +359,7 @@ export function createViews(el, on) {
     memo((s) => [s.conversation], chat),
     memo((s) => [s.chatError], chatError),
     memo((s) => [s.tab, s.narrow, s.unseen], tabs),
-    memo((s) => [s.preview, s.deployRequested, s.portFixAsked, s.tab, s.narrow], preview),
+    memo((s) => [s.preview, s.deployRequested, s.tab, s.narrow], preview),
     memo((s) => [s.follow], (s) => el.follow.setAttribute("aria-pressed", String(s.follow))),
   ];
 
