@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents', '0002_origin_port'),
+        ('agents', '0003_versions'),
     ]
 
     operations = [
