@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents', '0003_versions'),
+        ('agents', '0004_run_lifecycle'),
     ]
 
     operations = [
