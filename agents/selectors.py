@@ -48,4 +48,4 @@ def preview_payload(deployment: Deployment | None, *, request_host: str | None =
 
 
 def agent_latest_preview(*, agent: Agent, request_host: str | None = None) -> dict | None:
-    return preview_payload(latest_deployment(agent_id=agent.pk), request_host=request_host)
+    return preview_payload(latest_deployment(agent=agent), request_host=request_host)

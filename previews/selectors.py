@@ -9,8 +9,9 @@ from django.utils import timezone
 from previews.models import Deployment, DeploymentStatus
 
 
-def latest_deployment(*, agent_id: uuid.UUID | str) -> Deployment | None:
-    return Deployment.objects.filter(agent_id=agent_id).order_by("-created_at").first()
+def latest_deployment(*, agent) -> Deployment | None:
+    """The newest deployment of `agent` (an agent row or its id: previews does not import the model)."""
+    return Deployment.objects.filter(agent=agent).order_by("-created_at").first()
 
 
 def deployment_get_served(*, deployment_id: uuid.UUID | str) -> Deployment | None:
