@@ -4,6 +4,7 @@ import pytest
 
 from agents import pipeline, services
 from agents.models import Agent, Event
+from tests.fake_llm import FakeLLMServer
 
 
 @pytest.fixture
@@ -43,3 +44,25 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.02):
             return value
         time.sleep(interval)
     raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def use_model(settings):
+    """Point every action at a fake server of `flavor` answering with `responder`."""
+    servers: list[FakeLLMServer] = []
+
+    def use(flavor: str, responder) -> FakeLLMServer:
+        server = FakeLLMServer(flavor=flavor, responder=responder).start()
+        servers.append(server)
+        settings.OPENAI_API_KEY = settings.ANTHROPIC_API_KEY = ""
+        if flavor == "openai":
+            settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = server.base_url, server.api_key
+            settings.ATELIER_OPENAI_MODEL = "qwen3-32b"
+        else:
+            settings.ANTHROPIC_BASE_URL, settings.ANTHROPIC_API_KEY = server.base_url, server.api_key
+            settings.ATELIER_ANTHROPIC_MODEL = "claude-test"
+        return server
+
+    yield use
+    for server in servers:
+        server.stop()

@@ -14,7 +14,7 @@ from agents.models import Agent, AgentStatus, Event, Message, MessageRole
 from modelconfig import services as modelconfig_services
 from tests.agents import misbehaving
 from tests.agents.conftest import files_of, generate
-from tests.fake_llm import FakeLLMServer, verbatim
+from tests.fake_llm import verbatim
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,28 +29,6 @@ Maybe the palette {"colorPalette": ["red", "blue"]} or is it {"done": true}? No,
 @pytest.fixture(params=["openai", "anthropic"])
 def flavor(request) -> str:
     return request.param
-
-
-@pytest.fixture
-def use_model(settings):
-    """Point every action at a fake server of `flavor` answering with `responder`."""
-    servers: list[FakeLLMServer] = []
-
-    def use(flavor: str, responder) -> FakeLLMServer:
-        server = FakeLLMServer(flavor=flavor, responder=responder).start()
-        servers.append(server)
-        settings.OPENAI_API_KEY = settings.ANTHROPIC_API_KEY = ""
-        if flavor == "openai":
-            settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = server.base_url, server.api_key
-            settings.ATELIER_OPENAI_MODEL = "qwen3-32b"
-        else:
-            settings.ANTHROPIC_BASE_URL, settings.ANTHROPIC_API_KEY = server.base_url, server.api_key
-            settings.ATELIER_ANTHROPIC_MODEL = "claude-test"
-        return server
-
-    yield use
-    for server in servers:
-        server.stop()
 
 
 def build(create_agent, query: str = "a todo list"):
