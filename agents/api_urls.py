@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from agents import apis, git_http, version_apis, vibesdk_apis
+from agents import apis, git_http, image_apis, version_apis, vibesdk_apis
 
 urlpatterns = [
     path("agent/codegen", apis.CodegenApi.as_view(), name="agent-codegen"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("agent/<uuid:agent_id>", apis.AgentDetailApi.as_view(), name="agent-detail"),
     path("agent/<uuid:agent_id>/connect", apis.AgentConnectApi.as_view(), name="agent-connect"),
     path("agent/<uuid:agent_id>/images", apis.AgentImagesApi.as_view(), name="agent-images"),
+    path("agent/<uuid:agent_id>/images/<uuid:image_id>", image_apis.AgentImageApi.as_view(), name="agent-image"),
     path("agent/<uuid:agent_id>/export", apis.AgentExportApi.as_view(), name="agent-export"),
     path("agent/<uuid:agent_id>/files/<path:path>", apis.AgentFileApi.as_view(), name="agent-file"),
     path("agent/<uuid:agent_id>/versions", version_apis.VersionListApi.as_view(), name="agent-versions"),

@@ -74,6 +74,7 @@ const narrow = window.matchMedia("(max-width: 900px)");
 let state = initialState({ narrow: narrow.matches });
 
 const views = createViews(el, {
+  agentId,
   selectFile: (path) => dispatch({ type: "ui/select_file", path }),
 });
 

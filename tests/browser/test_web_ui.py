@@ -112,6 +112,10 @@ def test_images_are_checked_before_upload_and_sent_with_the_prompt(signed_in):
         build(page, "a todo list like this sketch")
     assert "multipart/form-data" in sent.value.headers["content-type"]
     expect(page.locator("#chat-log .msg-user").first).to_contain_text("1 image attached")
+    # The thumbnail is the image that was sent, loaded from the app's own images.
+    thumb = page.locator("#chat-log .msg-user").first.get_by_role("img", name="Attached image 1")
+    expect(thumb).to_be_visible()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth === 4", arg=thumb.element_handle())
 
 
 def test_codegen_refusals_are_explained_in_words(signed_in):

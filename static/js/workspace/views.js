@@ -272,10 +272,20 @@ export function createViews(el, on) {
     message.role === "assistant"
       ? h("div", { class: "msg-text md" }, renderMarkdown(message.text))
       : h("div", { class: "msg-text" }, message.text),
-    message.imageIds?.length
-      ? h("div", { class: "msg-images" }, `${message.imageIds.length} image${message.imageIds.length > 1 ? "s" : ""} attached`)
-      : null,
+    message.imageIds?.length ? chatImages(message.imageIds) : null,
     message.failed ? h("div", { class: "msg-failed" }, "Not sent") : null);
+  }
+
+  // Thumbnails of the images sent with a message; each opens full size in a new tab.
+  function chatImages(ids) {
+    const count = `${ids.length} image${ids.length > 1 ? "s" : ""} attached`;
+    return h("div", { class: "msg-images" },
+      h("div", { class: "msg-thumbs" }, ...ids.map((id, i) => {
+        const url = `/api/agent/${encodeURIComponent(on.agentId)}/images/${encodeURIComponent(id)}`;
+        return h("a", { href: url, target: "_blank", rel: "noopener", title: `Open image ${i + 1}` },
+          h("img", { src: url, alt: `Attached image ${i + 1}`, loading: "lazy", class: "msg-thumb" }));
+      })),
+      h("span", { class: "msg-images-count" }, count));
   }
 
   const chatNodes = new Map(); // message object -> its <li>: unchanged messages keep their node
