@@ -355,3 +355,36 @@ def test_a_malformed_upload_pack_request_is_a_400_not_a_500(app, client, token, 
                            HTTP_AUTHORIZATION=_basic("ada", token))
 
     assert response.status_code in (200, 400)
+
+
+def _pkt(line: bytes) -> bytes:
+    return f"{len(line) + 4:04x}".encode() + line
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_upload_pack_answers_a_want_with_a_pack_also_when_git_gzips_the_request(app, client, token, gzipped):
+    import gzip
+
+    want = f"want {versions.head(agent=app).sha} side-band-64k thin-pack ofs-delta\n".encode()
+    body = _pkt(want) + b"0000" + _pkt(b"done\n")
+    headers = {"HTTP_AUTHORIZATION": _basic("ada", token)}
+    if gzipped:
+        body = gzip.compress(body)
+        headers["HTTP_CONTENT_ENCODING"] = "gzip"
+
+    response = client.post(f"/api/agent/{app.pk}/git/git-upload-pack", body,
+                           content_type="application/x-git-upload-pack-request", **headers)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/x-git-upload-pack-result"
+    assert b"PACK" in response.content
+
+
+def test_a_gzip_bomb_is_refused(app, client, token):
+    import gzip
+
+    response = client.post(f"/api/agent/{app.pk}/git/git-upload-pack", gzip.compress(b"0" * (50 * 1024 * 1024)),
+                           content_type="application/x-git-upload-pack-request", HTTP_CONTENT_ENCODING="gzip",
+                           HTTP_AUTHORIZATION=_basic("ada", token))
+
+    assert response.status_code == 400

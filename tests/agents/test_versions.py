@@ -194,3 +194,32 @@ def test_every_commit_emits_a_durable_version_created_and_the_snapshot_names_the
 
     state, _seq = snapshot(agent_id=agent.pk)
     assert state["version"]["id"] == versions.head(agent=agent).sha
+
+
+def test_a_hand_edit_is_seen_by_the_next_phase_and_commits_name_the_real_model(settings, create_agent):
+    from agents import prompts
+    from tests.agents.test_generation_on_real_wire import offline_responder
+    from tests.fake_llm import FakeLLMServer
+
+    with FakeLLMServer(flavor="openai", responder=offline_responder) as server:
+        settings.OPENAI_BASE_URL = server.base_url
+        settings.OPENAI_API_KEY = server.settings().api_key
+        settings.ATELIER_OPENAI_MODEL = "llama3.1:8b"
+        agent = create_agent("a todo list to track my chores")
+        generate(agent)
+        marker = "// edited by hand: keep this line"
+        edited = versions.edit_file(agent=agent, path="app.js", content=files_of(agent)["app.js"] + marker + "\n",
+                                    user=agent.owner)
+        assert edited.subject == "Edited app.js" and edited.kind == VersionKind.EDIT
+        server.requests.clear()
+
+        services.agent_user_suggestion(agent=agent, text="make it dark")
+        wait_until_idle(agent)
+
+    implementation = [r for r in server.requests
+                      if r.json["messages"][0]["content"] == prompts.PHASE_IMPLEMENTATION_SYSTEM]
+    assert implementation, "the follow-up phase asked the model for files"
+    assert marker in str(implementation[-1].json["messages"])
+    newest = phase_versions(agent)[-1]
+    assert newest.number > edited.number and newest.parent_sha != ""
+    assert newest.message.rstrip().endswith("Model: openai/llama3.1:8b")
