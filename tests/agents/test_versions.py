@@ -207,10 +207,11 @@ def test_a_hand_edit_is_seen_by_the_next_phase_and_commits_name_the_real_model(s
         settings.ATELIER_OPENAI_MODEL = "llama3.1:8b"
         agent = create_agent("a todo list to track my chores")
         generate(agent)
-        marker = "// edited by hand: keep this line"
-        edited = versions.edit_file(agent=agent, path="app.js", content=files_of(agent)["app.js"] + marker + "\n",
-                                    user=agent.owner)
-        assert edited.subject == "Edited app.js" and edited.kind == VersionKind.EDIT
+        # styles.css, because "make it dark" rewrites it: files a phase does not write are only outlined to it.
+        marker = "/* edited by hand: keep this line */"
+        edited = versions.edit_file(agent=agent, path="styles.css",
+                                    content=files_of(agent)["styles.css"] + marker + "\n", user=agent.owner)
+        assert edited.subject == "Edited styles.css" and edited.kind == VersionKind.EDIT
         server.requests.clear()
 
         services.agent_user_suggestion(agent=agent, text="make it dark")
