@@ -3,8 +3,9 @@
 The parser (`agents.parsing`) reports whole files, edit blocks, appends and diffs; this module decides
 what each means for the files as they are, and hands only whole, finished contents to the writer:
 
-- Only planned paths are written. A path outside the plan whose base name matches exactly one planned
-  (or existing) file is mapped to it (`src/app.js` -> `app.js`); any other is dropped, never saved.
+- Only planned paths are written, and never a file the model saw only as an outline (agents.context).
+  A path outside the plan whose base name matches exactly one planned (or existing) file is mapped to it
+  (`src/app.js` -> `app.js`); any other is dropped, never saved.
 - A whole file that elides content ("// ... rest of the file unchanged ...") is not saved.
 - Edits, appends and diffs are applied to a working copy of each file; a file's changes are saved when
   the answer ends, and only if every change to it applied.
@@ -35,8 +36,12 @@ class Saver(Protocol):
 class AnswerApplier:
     """Parser callbacks (pass `callbacks()` to HeredocParser); call `finish()` when the answer ends."""
 
-    def __init__(self, *, saver: Saver, files: Mapping[str, str], planned: Iterable[str], warn: Warn):
+    def __init__(
+        self, *, saver: Saver, files: Mapping[str, str], planned: Iterable[str], warn: Warn,
+        outlined: Iterable[str] = (),
+    ):
         self.saver = saver
+        self.outlined = frozenset(outlined)
         self.files = dict(files)  # complete contents as they are now
         self.known = set(planned) | set(files)
         self.warn = warn
@@ -56,6 +61,14 @@ class AnswerApplier:
 
     def target(self, path: str) -> str | None:
         """The planned path `path` stands for, or None (dropped, with a warning)."""
+        target = self._planned(path)
+        if target is not None and target in self.outlined:
+            self.warn(code="OUTLINED_FILE", file_path=target,
+                      message=f"The model changed {target}, which it was shown only as an outline; dropped.")
+            return None
+        return target
+
+    def _planned(self, path: str) -> str | None:
         if path in self.known:
             return path
         base = posixpath.basename(path)

@@ -41,6 +41,14 @@ MESSAGE_OVERHEAD = 8
 MIN_ANSWER_SHARE, MAX_ANSWER_SHARE = 0.25, 0.5
 
 
+class FittedPrompt(list):
+    """Messages that fit the window; `outlined` names the files they show only as outlines."""
+
+    def __init__(self, messages: Iterable[ChatMessage], outlined: Iterable[str] = ()):
+        super().__init__(messages)
+        self.outlined = frozenset(outlined)
+
+
 class ContextTooSmall(ProviderError):
     """Even with every file outlined, the prompt is larger than the model's window."""
 

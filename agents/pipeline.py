@@ -244,7 +244,8 @@ def _stream_files(
     """Stream one answer into the files; a file that could not be taken as written is asked for again whole."""
     writer = _FileWriter(agent=agent, phase=phase)
     applier = AnswerApplier(
-        saver=writer, files=_files_context(agent), planned=_planned_paths(agent), warn=partial(warn, agent.pk)
+        saver=writer, files=_files_context(agent), planned=_planned_paths(agent), warn=partial(warn, agent.pk),
+        outlined=getattr(messages, "outlined", ()),
     )
     # A review's prose quotes code in Markdown blocks; only heredocs and edit blocks change files there.
     parser = HeredocParser(**applier.callbacks(), markdown_files=action != "code_review")
@@ -277,7 +278,7 @@ def _fitted(agent: Agent, action: str, *, render, keep) -> list:
     messages, outlined = context.fit(render, files=_files_context(agent), keep=keep, budget=budget, purposes=purposes)
     if outlined:
         logger.info("Agent %s %s: %d file(s) outlined to fit the context window", agent.pk, action, len(outlined))
-    return messages
+    return context.FittedPrompt(messages, outlined)
 
 
 def _planned_paths(agent: Agent) -> set[str]:
