@@ -70,9 +70,10 @@ def test_app_created_on_one_daphne_is_generated_by_a_worker_and_streamed_to_anot
     assert durable == [e for e in cluster.durable_events(clean.agent_id) if e[0] > frames[0]["seq"]]
     ran_on = cluster.sql(
         "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
-        "WHERE args_kwargs -> 'kwargs' ->> 'agent_id' = %s", (clean.agent_id,)
+        "WHERE args_kwargs -> 'kwargs' ->> 'agent_id' = %s ORDER BY enqueued_at", (clean.agent_id,)
     )
-    assert ran_on == [("SUCCESSFUL", ["worker-1"])]
+    # Two task runs, both on the only worker: the blueprint (it ends "planned"), then the generate_all it got.
+    assert ran_on == [("SUCCESSFUL", ["worker-1"]), ("SUCCESSFUL", ["worker-1"])]
 
 
 def test_run_of_a_killed_worker_resumes_on_a_new_one_with_no_file_lost_or_repeated(
@@ -131,8 +132,10 @@ def test_run_of_a_killed_worker_resumes_on_a_new_one_with_no_file_lost_or_repeat
         "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
         "WHERE args_kwargs -> 'kwargs' ->> 'agent_id' = %s ORDER BY enqueued_at", (agent_id,)
     )
-    # The victim's task row stays RUNNING (nobody is left to mark it); the sweep enqueued a new one.
-    assert tasks == [("RUNNING", [victim_id]), ("SUCCESSFUL", ["worker-2"])]
+    # The blueprint's run, then the victim's row, which stays RUNNING (nobody is left to mark it), then the one the
+    # sweep enqueued.
+    assert tasks[1:] == [("RUNNING", [victim_id]), ("SUCCESSFUL", ["worker-2"])]
+    assert tasks[0][0] == "SUCCESSFUL"
 
 
 def test_idle_socket_outlives_the_channel_layers_blocking_reads(cluster, clean, daphne_b, api):
