@@ -331,7 +331,9 @@ ATELIER_ANTHROPIC_MODEL = env.str("ATELIER_ANTHROPIC_MODEL", default="claude-son
 OFFLINE_CHUNK_DELAY = env.float("ATELIER_OFFLINE_CHUNK_DELAY", default=0.0 if TESTING else 0.004)
 LLM_TIMEOUT = env.float("ATELIER_LLM_TIMEOUT", default=120.0)
 LLM_MAX_RETRIES = env.int("ATELIER_LLM_MAX_RETRIES", default=2)
-ALLOW_PRIVATE_PROVIDER_URLS = env.bool("ATELIER_ALLOW_PRIVATE_PROVIDER_URLS", default=DEBUG)
+# Users' provider URLs on private addresses (a single-user install with a local Ollama): off in every mode.
+# The server's own OPENAI_BASE_URL / ANTHROPIC_BASE_URL may always point anywhere.
+ALLOW_PRIVATE_PROVIDER_URLS = env.bool("ATELIER_ALLOW_PRIVATE_PROVIDER_URLS", default=False)
 _fernet_key = env.str("ATELIER_FERNET_KEY", default="")
 if not _fernet_key:
     # Derived so the embedded default needs no setup; production should set its own (see check).

@@ -41,6 +41,9 @@ def client_for(user, action: str, *, override: ModelConfig | None = None) -> Cha
 def model_settings(resolution: Resolution) -> ModelSettings:
     config = resolution.config
     base_url, api_key = (None, None) if config.is_offline else _endpoint(resolution)
+    # Only the server's own environment may point at a private address (a local Ollama), unless the
+    # install allows it for its users too.
+    public_peers_only = resolution.credential is not None and not settings.ALLOW_PRIVATE_PROVIDER_URLS
     return ModelSettings(
         provider=config.provider,
         model=config.model,
@@ -51,6 +54,7 @@ def model_settings(resolution: Resolution) -> ModelSettings:
         context_window=config.context_window,
         base_url=base_url,
         api_key=api_key,
+        public_peers_only=public_peers_only,
         timeout=settings.LLM_TIMEOUT,
         max_retries=settings.LLM_MAX_RETRIES,
         chunk_delay=settings.OFFLINE_CHUNK_DELAY if config.is_offline else 0.0,

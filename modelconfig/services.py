@@ -203,7 +203,8 @@ def credential_verify(*, credential: ProviderCredential) -> list[str]:
             base_url = validate_base_url(base_url, allow_private=False)
         from modelconfig.verification import list_models  # loads the SDKs only when a key is verified
 
-        models = list_models(provider=credential.provider, base_url=base_url, api_key=credential.get_key())
+        models = list_models(provider=credential.provider, base_url=base_url, api_key=credential.get_key(),
+                             public_peers_only=not settings.ALLOW_PRIVATE_PROVIDER_URLS)
     except UnsafeURL as error:
         _record_failure(credential, f"The base URL is refused: {error}")
         raise _invalid("baseUrl", str(error))

@@ -49,10 +49,16 @@ def validate_base_url(url: str, *, allow_private: bool) -> str:
 
 def check_public_host(host: str, port: int) -> None:
     """Raise UnsafeURL unless `host` is, or resolves only to, public addresses."""
+    public_addresses(host, port)
+
+
+def public_addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The addresses `host` resolves to, all public; UnsafeURL if any is not (or none resolves)."""
+    host = host.rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         raise UnsafeURL(f"{host} is a local address; this server does not allow private provider URLs.")
     try:
-        addresses = [ipaddress.ip_address(host)]
+        addresses = [ipaddress.ip_address(host.strip("[]"))]
     except ValueError:
         addresses = _resolve(host, port)
     for address in addresses:
@@ -61,11 +67,24 @@ def check_public_host(host: str, port: int) -> None:
                 f"{host} points to a private or reserved address ({address}); "
                 "this server does not allow private provider URLs."
             )
+    return addresses
+
+
+# IPv6 forms that carry an IPv4 address the packet ends up at (NAT64's well-known prefix).
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Global unicast only: not loopback, private, link-local, CGNAT (100.64/10), unique-local (fc00::/7),
+    unspecified, multicast or reserved, including IPv4 addresses embedded in IPv6 ones."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and address in _NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is None and address.teredo is not None:
+            embedded = address.teredo[1]
+        if embedded is not None and not is_public_address(embedded):
+            return False
     return address.is_global and not address.is_multicast
 
 

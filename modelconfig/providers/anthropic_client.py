@@ -19,7 +19,8 @@ import httpx2
 
 from . import adaptations
 from .base import STOP_END, STOP_LENGTH, ChatMessage, ProviderError, Usage
-from .common import DUMMY_API_KEY, SDKChatClient, Thought, error_detail
+from .common import DUMMY_API_KEY, SDKChatClient, Thought, error_detail, provider_message
+from .network import http_client
 
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
 ANTHROPIC_EFFORTS = frozenset({"low", "medium", "high", "xhigh", "max"})
@@ -41,8 +42,9 @@ class AnthropicClient(SDKChatClient):
             base_url=settings.base_url or ANTHROPIC_BASE_URL,
             timeout=settings.timeout,
             max_retries=settings.max_retries,
-            http_client=anthropic.DefaultHttpxClient(
-                timeout=settings.timeout, event_hooks={"request": [on_request]}
+            http_client=http_client(
+                anthropic.DefaultHttpxClient, timeout=settings.timeout,
+                public_peers_only=settings.public_peers_only, event_hooks={"request": [on_request]},
             ),
         )
 
@@ -117,7 +119,7 @@ class AnthropicClient(SDKChatClient):
         if isinstance(error, anthropic.APIConnectionError):
             return self.connection_error(error, model=model)
         if isinstance(error, anthropic.APIStatusError):
-            detail = error.api_message or error_detail(error.body, error.message)
+            detail = error.api_message or provider_message(error.body)
             if error.status_code < 400:
                 # An `event: error` inside a stream that had started with HTTP 200.
                 return self.stream_error(

@@ -50,6 +50,8 @@ class ModelSettings:
     context_window: int | None = None
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
+    # A base URL a user typed: connect only to public addresses, checked at connect time (network.py).
+    public_peers_only: bool = False
     timeout: float = 60.0
     max_retries: int = 2
     # Offline model only: seconds to sleep between streamed chunks, to make streaming visible.

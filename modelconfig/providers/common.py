@@ -74,6 +74,22 @@ def error_detail(body: object, fallback: str) -> str:
     return detail if len(detail) <= DETAIL_LIMIT else detail[: DETAIL_LIMIT - 1] + "…"
 
 
+def provider_message(body: object) -> str:
+    """The `message` of a provider's JSON error body, and nothing else from the body.
+
+    A server answering with an HTML page or arbitrary text (an internal service, a proxy's error page) is
+    never quoted back to the user: the SDKs' own error text embeds the whole body, so it is not used either.
+    """
+    detail: object = body
+    if isinstance(detail, dict) and isinstance(detail.get("error"), dict | str):
+        detail = detail["error"]  # Anthropic's full body, or Ollama's {"error": "..."}
+    if isinstance(detail, dict):
+        detail = detail.get("message")
+    if not isinstance(body, dict) or not isinstance(detail, str) or not detail.strip():
+        return "the response carried no error message"
+    return error_detail(detail, "")
+
+
 def is_retryable_status(status: int | None) -> bool:
     return status is not None and (status in RETRYABLE_STATUSES or status >= 500)
 

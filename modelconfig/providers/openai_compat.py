@@ -22,7 +22,8 @@ import openai
 
 from . import adaptations
 from .base import STOP_END, STOP_LENGTH, ChatMessage, ImageInput, ProviderError, Usage
-from .common import DUMMY_API_KEY, SDKChatClient, Thought, error_detail
+from .common import DUMMY_API_KEY, SDKChatClient, Thought, error_detail, provider_message
+from .network import http_client
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +43,9 @@ class OpenAIClient(SDKChatClient):
             base_url=settings.base_url or OPENAI_BASE_URL,
             timeout=settings.timeout,
             max_retries=settings.max_retries,
-            http_client=openai.DefaultHttpxClient(
-                timeout=settings.timeout, event_hooks={"request": [on_request]}
+            http_client=http_client(
+                openai.DefaultHttpxClient, timeout=settings.timeout, public_peers_only=settings.public_peers_only,
+                event_hooks={"request": [on_request]},
             ),
         )
 
@@ -105,11 +107,11 @@ class OpenAIClient(SDKChatClient):
         if isinstance(error, openai.APIConnectionError):
             return self.connection_error(error, model=model)
         if isinstance(error, openai.APIStatusError):
-            detail = error_detail(error.body, error.message)
+            detail = provider_message(error.body)
             return self.status_error(status=error.status_code, detail=detail, model=model)
         if isinstance(error, openai.APIError):
             # An `{"error": ...}` event inside a stream that had started with HTTP 200.
-            return self.stream_error(detail=error_detail(error.body, error.message), model=model)
+            return self.stream_error(detail=provider_message(error.body), model=model)
         if isinstance(error, openai.OpenAIError):
             return ProviderError(f"{self.provider_label} client error for model '{model}': {error}")
         return None

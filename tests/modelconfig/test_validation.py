@@ -38,6 +38,10 @@ def _does_not_resolve(monkeypatch):
         "http://0.0.0.0/v1",
         "http://100.64.0.1/v1",
         "http://240.0.0.1/v1",
+        "http://[fd12:3456::1]/v1",
+        "http://[::]/v1",
+        "http://[64:ff9b::7f00:1]/v1",
+        "http://[2002:a00:1::]/v1",
     ],
 )
 def test_private_and_reserved_addresses_are_refused(url):
