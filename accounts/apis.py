@@ -1,4 +1,4 @@
-"""Accounts API: sign-up, token, me (DESIGN.md §8), and VibeSDK's auth check and API-key exchange."""
+"""Accounts API: sign-up, token, me (docs/architecture.md §8), and VibeSDK's auth check and API-key exchange."""
 
 import hashlib
 

@@ -1,4 +1,4 @@
-"""The agent HTTP API (DESIGN.md §8): thin views over agents.services and agents.selectors."""
+"""The agent HTTP API (docs/architecture.md §8): thin views over agents.services and agents.selectors."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ _STREAM_POLL_SECONDS = 1.0
 
 
 def _ndjson_line(frame: dict) -> dict | None:
-    """The NDJSON line (DESIGN.md §8) for one of the run's events during planning; None to skip it."""
+    """The NDJSON line (docs/architecture.md §8) for one of the run's events during planning; None to skip it."""
     kind = frame["type"]
     if kind == "blueprint_chunk":
         return {"type": "chunk", "chunk": frame["chunk"]}

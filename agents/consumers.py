@@ -1,4 +1,4 @@
-"""The agent WebSocket (DESIGN.md §9).
+"""The agent WebSocket (docs/architecture.md §9).
 
 Async so that forwarding a group event is one `send_json` on the server loop, with no thread hop; every
 command calls a sync service through `database_sync_to_async`. Model calls (chat replies) run on their

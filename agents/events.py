@@ -2,7 +2,7 @@
 
 Every event gets a per-agent, strictly increasing `seq`. Durable events are written to `Event` before
 they are broadcast; `file_chunk_generated` is broadcast only. Broadcasts go to the channel layer group
-`agent.<id>` on the server's own event loop (DESIGN.md §2): `async_to_sync(group_send)` from a plain
+`agent.<id>` on the server's own event loop (docs/architecture.md §2): `async_to_sync(group_send)` from a plain
 thread would run each send on a fresh loop, and the in-memory layer would then only wake the consumer on
 daphne's next 1 s timer.
 """

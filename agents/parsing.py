@@ -1,4 +1,4 @@
-"""Incremental parser for files a model writes as shell heredocs (DESIGN.md §10).
+"""Incremental parser for files a model writes as shell heredocs (docs/architecture.md §10).
 
 The model streams text such as::
 
@@ -9,7 +9,7 @@ The model streams text such as::
 `HeredocParser` reads that stream in chunks of any size and reports each file through callbacks while it
 is still being written. It tolerates the slips models make (unquoted or double-quoted delimiters, any
 delimiter word, quoted paths, stray or wrapping code fences, CRLF) and refuses paths that could
-escape the project. It also reads what models write instead of whole files (DESIGN.md §10 as changed by
+escape the project. It also reads what models write instead of whole files (docs/architecture.md §10 as changed by
 the real-models issue), reported through their own callbacks so the caller applies them to the files:
 
 - edit blocks, in aider's SEARCH/REPLACE format, after a line naming the file (`on_edit`)::

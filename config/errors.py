@@ -1,4 +1,4 @@
-"""One JSON envelope for every API error (DESIGN.md §8), and the domain exceptions that map onto it.
+"""One JSON envelope for every API error (docs/architecture.md §8), and the domain exceptions that map onto it.
 
 Services raise `AtelierError` subclasses; DRF views get them turned into the envelope by
 `exception_handler`; plain Django responses under `/api/` (404, 405, 500) are rewritten by

@@ -1,4 +1,4 @@
-"""Which pages may open a WebSocket (DESIGN.md §9): the site's own origin, compared as scheme, host and port.
+"""Which pages may open a WebSocket (docs/architecture.md §9): the site's own origin, compared as scheme, host and port.
 
 A browser always sends `Origin` on a WebSocket and attaches the session cookie whatever page opened it, so the
 Origin is what stops another site (another port of the same host included, or a plain-http page in front of

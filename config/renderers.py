@@ -1,4 +1,4 @@
-"""Wrap every successful API body in `{"success": true, "data": …}` (DESIGN.md §8)."""
+"""Wrap every successful API body in `{"success": true, "data": …}` (docs/architecture.md §8)."""
 
 from rest_framework.renderers import JSONRenderer
 

@@ -1,4 +1,4 @@
-"""The agent's LLM actions and the default configuration of each (DESIGN.md §5).
+"""The agent's LLM actions and the default configuration of each (docs/architecture.md §5).
 
 Which provider a default uses follows the server's credentials: none → the built-in offline model; an
 OpenAI key or base URL → `openai` with `ATELIER_OPENAI_MODEL`; else an Anthropic key → `anthropic` with

@@ -1,4 +1,4 @@
-"""Model configuration and provider keys API (DESIGN.md §8). Keys are write-only: responses carry `keyHint`."""
+"""Model configuration and provider keys API (docs/architecture.md §8). Keys are write-only: responses carry `keyHint`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""POST /api/agent/codegen and the agent HTTP endpoints (DESIGN.md §8)."""
+"""POST /api/agent/codegen and the agent HTTP endpoints (docs/architecture.md §8)."""
 
 import io
 import json

@@ -1,4 +1,4 @@
-"""The agent WebSocket through the real ASGI stack (DESIGN.md §9)."""
+"""The agent WebSocket through the real ASGI stack (docs/architecture.md §9)."""
 
 import asyncio
 import json

@@ -1,4 +1,4 @@
-"""The heredoc parser reads files out of streamed model output (DESIGN.md §10). No database needed."""
+"""The heredoc parser reads files out of streamed model output (docs/architecture.md §10). No database needed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every API error uses the envelope of DESIGN.md §8."""
+"""Every API error uses the envelope of docs/architecture.md §8."""
 
 import pytest
 from django.test import Client

@@ -271,7 +271,7 @@ class RedisServer:
 
 
 class ApiClient:
-    """Speaks Atelier's HTTP API to one daphne with a token (DESIGN.md §8)."""
+    """Speaks Atelier's HTTP API to one daphne with a token (docs/architecture.md §8)."""
 
     def __init__(self, base_url: str, token: str | None = None):
         self.base_url, self.token = base_url, token

@@ -2,7 +2,7 @@
 //
 // `update(state, event, now)` returns `{state, commands}`: a new state (the old one is never changed, so a view
 // can tell what changed by reference) and the frames to send to the server. Events are the server's frames
-// (DESIGN.md §9) and the page's own, whose types start with "ui/" or "socket/". `now` is an ISO time for
+// (docs/architecture.md §9) and the page's own, whose types start with "ui/" or "socket/". `now` is an ISO time for
 // messages that arrive without one.
 
 export const STATUS_LABELS = {
@@ -243,7 +243,7 @@ function withoutSet(set_, value) {
   return next;
 }
 
-// The web UI starts generation as soon as the blueprint exists (DESIGN.md §8), once per page.
+// The web UI starts generation as soon as the blueprint exists (docs/architecture.md §8), once per page.
 function maybeStartGeneration(out) {
   const s = out.state;
   if (s.generateSent || s.status !== "planning" || !s.blueprint || s.files.size > 0 || !isOpen(s)) return;
