@@ -1,4 +1,7 @@
-"""Model configuration and provider keys API (docs/architecture.md §8). Keys are write-only: responses carry `keyHint`."""
+"""Model configuration and provider keys API (docs/architecture.md §8).
+
+Keys are write-only: responses carry `keyHint`.
+"""
 
 from __future__ import annotations
 
