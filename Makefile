@@ -4,16 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Preview URLs made outside a request (automatic deploys) need the port the server listens on.
-ATELIER_PREVIEW_PORT ?= $(PORT)
-export HOST PORT ATELIER_PREVIEW_PORT
+export HOST PORT
 
-.PHONY: run test lint bench venv migrate
+.PHONY: run test lint lock bench venv migrate
 
-$(BIN)/.installed: requirements.txt
+# Runtime and development tools: `make run` and `make test` share one venv. Production installs the runtime
+# only, from the hashed lock file (`pip install --require-hashes -r requirements.lock`, see docs/deploy.md).
+$(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 venv: $(BIN)/.installed
@@ -37,6 +37,11 @@ test: venv
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Regenerate the hashed lock of the runtime after changing requirements.txt (needs pip-tools).
+lock:
+	pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.txt
 
 bench: venv
 	$(BIN)/python -m bench all

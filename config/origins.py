@@ -63,7 +63,7 @@ def _own_origin(scope: dict, headers: dict[bytes, bytes]) -> tuple[str, str, str
 
 
 def _trusted_origins() -> list[tuple[str, str, str]]:
-    configured = [*settings.CSRF_TRUSTED_ORIGINS, *settings.ATELIER_PUBLIC_ORIGIN.split(",")]
+    configured = [*settings.CSRF_TRUSTED_ORIGINS, *settings.PUBLIC_ORIGIN.split(",")]
     return [origin for origin in map(parse_origin, configured) if origin is not None]
 
 

@@ -46,7 +46,7 @@ PREVIEW_TTL_DAYS = env.int("ATELIER_PREVIEW_TTL_DAYS", default=7)
 AUTO_DEPLOY_PREVIEW = env.bool("ATELIER_AUTO_DEPLOY_PREVIEW", default=True)
 # The origin users open Atelier on (e.g. https://atelier.example.com; several may be comma-separated): the
 # only site allowed to frame previews. Empty: derived from ALLOWED_HOSTS and PREVIEW_SCHEME.
-ATELIER_PUBLIC_ORIGIN = env.str("ATELIER_PUBLIC_ORIGIN", default="")
+PUBLIC_ORIGIN = env.str("ATELIER_PUBLIC_ORIGIN", default="")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 if TESTING:
@@ -212,10 +212,10 @@ else:
     raise ImproperlyConfigured("ATELIER_TASKS_BACKEND must be 'thread', 'database' or 'immediate'.")
 
 # Single writer per agent: a run holds a lease on the agent row, renewed while it works.
-AGENT_LEASE_SECONDS = env.int("ATELIER_LEASE_SECONDS", default=30)
-AGENT_SWEEP_INTERVAL = env.float("ATELIER_SWEEP_INTERVAL", default=10.0)
-AGENT_MAX_PHASES = env.int("ATELIER_MAX_PHASES", default=10)
-AGENT_PHASES_PER_REQUEST = env.int("ATELIER_PHASES_PER_REQUEST", default=3)
+AGENT_LEASE_SECONDS = env.int("ATELIER_AGENT_LEASE_SECONDS", default=30)
+AGENT_SWEEP_INTERVAL = env.float("ATELIER_AGENT_SWEEP_INTERVAL", default=10.0)
+AGENT_MAX_PHASES = env.int("ATELIER_AGENT_MAX_PHASES", default=10)
+AGENT_PHASES_PER_REQUEST = env.int("ATELIER_AGENT_PHASES_PER_REQUEST", default=3)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -326,8 +326,8 @@ OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
 # Only for Anthropic-compatible gateways; empty means Anthropic's own API.
 ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="")
-ATELIER_OPENAI_MODEL = env.str("ATELIER_OPENAI_MODEL", default="gpt-4.1-mini")
-ATELIER_ANTHROPIC_MODEL = env.str("ATELIER_ANTHROPIC_MODEL", default="claude-sonnet-4-5")
+OPENAI_MODEL = env.str("ATELIER_OPENAI_MODEL", default="gpt-4.1-mini")
+ANTHROPIC_MODEL = env.str("ATELIER_ANTHROPIC_MODEL", default="claude-sonnet-4-5")
 OFFLINE_CHUNK_DELAY = env.float("ATELIER_OFFLINE_CHUNK_DELAY", default=0.0 if TESTING else 0.004)
 LLM_TIMEOUT = env.float("ATELIER_LLM_TIMEOUT", default=120.0)
 LLM_MAX_RETRIES = env.int("ATELIER_LLM_MAX_RETRIES", default=2)

@@ -85,9 +85,9 @@ def server_provider() -> str:
 def default_model(provider: str) -> str:
     """The model a provider runs when nobody named one."""
     if provider == Provider.OPENAI:
-        return settings.ATELIER_OPENAI_MODEL
+        return settings.OPENAI_MODEL
     if provider == Provider.ANTHROPIC:
-        return settings.ATELIER_ANTHROPIC_MODEL
+        return settings.ANTHROPIC_MODEL
     return OFFLINE_MODEL
 
 

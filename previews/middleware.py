@@ -81,8 +81,8 @@ def atelier_origins() -> list[str]:
     non-preview ALLOWED_HOSTS with the preview scheme: any port over http (development), the default
     port over https. Wildcard and IPv6-literal hosts are left out (CSP cannot name them safely).
     """
-    if settings.ATELIER_PUBLIC_ORIGIN:
-        origins = settings.ATELIER_PUBLIC_ORIGIN.replace(",", " ").split()
+    if settings.PUBLIC_ORIGIN:
+        origins = settings.PUBLIC_ORIGIN.replace(",", " ").split()
         if any(not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:(\d+|\*))?", origin.rstrip("/")) for origin in origins):
             raise ImproperlyConfigured("ATELIER_PUBLIC_ORIGIN must be origins like https://atelier.example.com.")
         return [origin.rstrip("/") for origin in origins]

@@ -57,10 +57,10 @@ def use_model(settings):
         settings.OPENAI_API_KEY = settings.ANTHROPIC_API_KEY = ""
         if flavor == "openai":
             settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = server.base_url, server.api_key
-            settings.ATELIER_OPENAI_MODEL = "qwen3-32b"
+            settings.OPENAI_MODEL = "qwen3-32b"
         else:
             settings.ANTHROPIC_BASE_URL, settings.ANTHROPIC_API_KEY = server.base_url, server.api_key
-            settings.ATELIER_ANTHROPIC_MODEL = "claude-test"
+            settings.ANTHROPIC_MODEL = "claude-test"
         return server
 
     yield use

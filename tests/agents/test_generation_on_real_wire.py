@@ -57,7 +57,7 @@ def anthropic_server():
 def test_generation_runs_end_to_end_on_an_openai_compatible_server(settings, openai_server, create_agent):
     settings.OPENAI_BASE_URL = openai_server.base_url
     settings.OPENAI_API_KEY = openai_server.settings().api_key
-    settings.ATELIER_OPENAI_MODEL = "llama3.1:8b"
+    settings.OPENAI_MODEL = "llama3.1:8b"
 
     agent = create_agent("a todo list")
     outcome = generate(agent)
@@ -77,7 +77,7 @@ def test_generation_runs_end_to_end_on_an_openai_compatible_server(settings, ope
 def test_generation_runs_end_to_end_on_anthropic(settings, anthropic_server, create_agent):
     settings.ANTHROPIC_BASE_URL = anthropic_server.base_url
     settings.ANTHROPIC_API_KEY = anthropic_server.settings().api_key
-    settings.ATELIER_ANTHROPIC_MODEL = "claude-test"
+    settings.ANTHROPIC_MODEL = "claude-test"
 
     agent = create_agent("a calculator")
     assert generate(agent).status == "complete", agent.error

@@ -204,7 +204,7 @@ def test_a_hand_edit_is_seen_by_the_next_phase_and_commits_name_the_real_model(s
     with FakeLLMServer(flavor="openai", responder=offline_responder) as server:
         settings.OPENAI_BASE_URL = server.base_url
         settings.OPENAI_API_KEY = server.settings().api_key
-        settings.ATELIER_OPENAI_MODEL = "llama3.1:8b"
+        settings.OPENAI_MODEL = "llama3.1:8b"
         agent = create_agent("a todo list to track my chores")
         generate(agent)
         # styles.css, because "make it dark" rewrites it: files a phase does not write are only outlined to it.

@@ -10,8 +10,8 @@ def _no_server_keys(settings):
     settings.OPENAI_API_KEY = ""
     settings.OPENAI_BASE_URL = ""
     settings.ANTHROPIC_API_KEY = ""
-    settings.ATELIER_OPENAI_MODEL = "gpt-test-default"
-    settings.ATELIER_ANTHROPIC_MODEL = "claude-test-default"
+    settings.OPENAI_MODEL = "gpt-test-default"
+    settings.ANTHROPIC_MODEL = "claude-test-default"
     settings.LLM_MAX_RETRIES = 0
     settings.LLM_TIMEOUT = 5.0
     settings.OFFLINE_CHUNK_DELAY = 0.0

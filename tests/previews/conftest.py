@@ -13,7 +13,7 @@ def preview_root(settings, tmp_path):
     settings.PREVIEW_DOMAIN = "preview.localhost"
     settings.PREVIEW_SCHEME = "http"
     settings.PREVIEW_PORT = ""
-    settings.ATELIER_PUBLIC_ORIGIN = ""
+    settings.PUBLIC_ORIGIN = ""
     return settings.PREVIEW_ROOT
 
 

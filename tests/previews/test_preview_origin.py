@@ -174,7 +174,7 @@ def test_security_headers_on_every_preview_response(deployment, path):
 
 
 def test_csp_frames_only_the_public_origin_when_set(deployment, settings):
-    settings.ATELIER_PUBLIC_ORIGIN = "https://atelier.example.com/"
+    settings.PUBLIC_ORIGIN = "https://atelier.example.com/"
 
     response = get(deployment, "/")
 

@@ -69,8 +69,8 @@ def generate_one(daphne, api: ApiClient, agent_id: str, start: threading.Barrier
 def measure(*, workers: int, agents: int, chunk_delay: float, postgres_url: str, redis_url: str,
             runner_threads: int = 0) -> dict:
     """N db_workers, or (runner_threads > 0) no worker and the runs on that many threads inside daphne."""
-    env = {"ATELIER_OFFLINE_CHUNK_DELAY": str(chunk_delay), "ATELIER_LEASE_SECONDS": "30",
-           "ATELIER_SWEEP_INTERVAL": "10", "LOG_LEVEL": "WARNING"}
+    env = {"ATELIER_OFFLINE_CHUNK_DELAY": str(chunk_delay), "ATELIER_AGENT_LEASE_SECONDS": "30",
+           "ATELIER_AGENT_SWEEP_INTERVAL": "10", "LOG_LEVEL": "WARNING"}
     if runner_threads:
         env |= {"ATELIER_TASKS_BACKEND": "thread", "ATELIER_RUNNER_THREADS": str(runner_threads)}
     with tempfile.TemporaryDirectory(prefix="atelier-measure-") as workdir:

@@ -109,7 +109,8 @@ def test_run_of_a_killed_worker_resumes_on_a_new_one_with_no_file_lost_or_repeat
     with capsys.disabled():
         print(f"\n[scale] SIGKILL → first frame of the resumed run ({first_resumed['type']}): {resumed_after:.2f} s; "
               f"→ generation_complete: {completed_after:.2f} s (clean run: {clean.seconds:.2f} s; "
-              f"lease {cluster.env['ATELIER_LEASE_SECONDS']} s, sweep every {cluster.env['ATELIER_SWEEP_INTERVAL']} s)")
+              f"lease {cluster.env['ATELIER_AGENT_LEASE_SECONDS']} s, "
+              f"sweep every {cluster.env['ATELIER_AGENT_SWEEP_INTERVAL']} s)")
 
     assert live.frames[-1]["type"] == "generation_complete", live.frames[-3:]
     seqs = [f["seq"] for f in live.frames]
