@@ -82,8 +82,8 @@ def test_every_phase_is_validated_before_it_is_implemented(built):
         between = types[previous + 1:index]
         assert between.count("phase_validating") == between.count("phase_validated") == 1
         validating, validated = between.index("phase_validating"), between.index("phase_validated")
-        # The check comes after the phase's last file is final, and no file changes after it.
-        assert validating < validated and "file_generated" not in between[validating:]
+        # The check may have a failing file rewritten (between the two); no file changes once it is validated.
+        assert validating < validated and "file_generated" not in between[validated:]
         previous = index
 
 
