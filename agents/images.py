@@ -7,13 +7,16 @@ import base64
 import binascii
 import io
 import warnings
+from types import SimpleNamespace
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
 from agents.models import Image
 from config.errors import InvalidInput, PayloadTooLarge
+from config.ratelimits import enforce
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -21,7 +24,13 @@ FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 
 
 def image_store(*, owner, upload, agent=None) -> Image:
-    """Validate, re-encode and save one uploaded image. Refusals name the file and the reason."""
+    """Validate, re-encode and save one uploaded image. Refusals name the file and the reason.
+
+    Counted against the owner's image rate (ATELIER_IMAGE_RATE) before any decoding: decoding costs CPU
+    and memory whoever pays for the model.
+    """
+    enforce(request=SimpleNamespace(user=owner), group="images", key=lambda group, request: str(request.user.pk),
+            rate=settings.IMAGE_RATE, message="Too many image uploads.")
     name = getattr(upload, "name", "image") or "image"
     if upload.size > MAX_IMAGE_BYTES:
         raise PayloadTooLarge(f"{name}: larger than 10 MiB.", details={"file": name})

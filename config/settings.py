@@ -318,6 +318,7 @@ TOKEN_RATE = env.str("ATELIER_TOKEN_RATE", default="10/m")
 SIGNUP_RATE = env.str("ATELIER_SIGNUP_RATE", default="20/h")
 API_KEY_EXCHANGE_RATE = env.str("ATELIER_API_KEY_EXCHANGE_RATE", default="30/m")
 DEPLOY_RATE = env.str("ATELIER_DEPLOY_RATE", default="60/h")
+IMAGE_RATE = env.str("ATELIER_IMAGE_RATE", default="60/h")
 WS_TICKET_SECONDS = 60
 
 # Models and providers. A user's own keys win over these server-wide defaults.
