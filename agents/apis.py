@@ -22,11 +22,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agents import selectors, services, versions
+from agents import payloads, selectors, services, versions
 from agents.deployments import agent_deploy_preview
 from agents.images import image_store
 from agents.models import File, UsageRecord
-from agents.pipeline import phase_payload
 from agents.selectors import agent_latest_preview, preview_payload
 from agents.version_apis import FileEditInputSerializer
 from config.errors import InvalidInput, NotFound, PayloadTooLarge
@@ -108,7 +107,8 @@ async def _ndjson(start: dict, agent_id) -> AsyncIterator[bytes]:
     from channels.layers import get_channel_layer
 
     from agents import lifecycle
-    from agents.events import bind_loop, group_name
+    from agents.events import LAYER_TYPE, group_name
+    from agents.realtime import bind_loop
 
     bind_loop(asyncio.get_running_loop())
     layer = get_channel_layer()
@@ -127,7 +127,8 @@ async def _ndjson(start: dict, agent_id) -> AsyncIterator[bytes]:
                     yield (json.dumps(line) + "\n").encode()
                     return
                 continue
-            frame = message.get("event") or {}
+            # Frames travel as text (agents.events); a `layer.overflow` here is covered by the outcome check.
+            frame = json.loads(message["text"]) if message.get("type") == LAYER_TYPE else {}
             line = _ndjson_line(frame) if "type" in frame else None
             if line is not None:
                 yield (json.dumps(line) + "\n").encode()
@@ -196,27 +197,7 @@ class CodegenApi(APIView):
 
 class AgentOutputSerializer(serializers.Serializer):
     def to_representation(self, agent):
-        from modelconfig.selectors import model_info
-
-        return {
-            "agentId": str(agent.pk),
-            "title": agent.title,
-            "query": agent.query,
-            "status": agent.status,
-            "error": agent.error or None,
-            "template": agent.template_name,
-            "phases": [phase_payload(p) for p in agent.phases.order_by("index")],
-            "files": [
-                {"filePath": f.path, "filePurpose": f.purpose, "complete": f.complete and not f.generating,
-                 "bytes": len(f.content.encode())}
-                for f in File.objects.filter(agent=agent).order_by("path")
-            ],
-            "preview": agent_latest_preview(agent=agent, request_host=self.context.get("request_host")),
-            "model": model_info(user=agent.owner),
-            "usage": {"tokensIn": agent.tokens_in, "tokensOut": agent.tokens_out},
-            "createdAt": agent.created_at.isoformat(),
-            "updatedAt": agent.updated_at.isoformat(),
-        }
+        return payloads.agent_payload(agent, request_host=self.context.get("request_host"))
 
 
 class AgentDetailApi(APIView):

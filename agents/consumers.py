@@ -17,10 +17,13 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.db import transaction
 
-from agents import selectors, services, vibesdk
+from agents import events, frames, payloads, selectors, services, vibesdk
 from agents.deployments import agent_deploy_preview
-from agents.events import group_name, replay, snapshot, socket_seq
+from agents.events import LAYER_TYPE, group_name, replay, socket_reply
+from agents.layers import OVERFLOW
+from agents.models import Agent
 from config.errors import AtelierError, RateLimited
 from config.ratelimits import enforce
 from modelconfig.providers.base import ProviderError
@@ -28,9 +31,10 @@ from previews.origins import preview_url
 
 logger = logging.getLogger(__name__)
 
-MAX_FRAME_BYTES = 64 * 1024
+MAX_FRAME_BYTES = 64 * 1024  # from the client
 # A `user_suggestion` with inline base64 `images` (VibeSDK's client) may be larger, up to daphne's own cap.
 MAX_IMAGE_FRAME_BYTES = 1024 * 1024
+CATCH_UP_BATCH = 200
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -91,25 +95,28 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         self.user = self.agent.owner
         self.group = group_name(self.agent.pk)
-        self.floor = None  # live events with seq <= floor are already covered by what we sent
+        # What this socket has been sent: the highest seq, and the highest durable seq (the replay point).
+        self.last_sent = self.last_durable = 0
         await self.channel_layer.group_add(self.group, self.channel_name)
 
+        # Live events that arrive meanwhile wait in this consumer's queue: they are handled after connect().
         after = _parse_after(after_raw)
-        state, seq = await database_sync_to_async(snapshot)(agent_id=self.agent.pk, request_host=self.request_host)
         if after is None:
+            state, seq = await database_sync_to_async(selectors.agent_state)(
+                agent_id=self.agent.pk, request_host=self.request_host
+            )
             # previewUrl beside the state too: VibeSDK's client reads it from the frame.
             preview = {"previewUrl": state["previewUrl"]} if state.get("previewUrl") else {}
-            await self.send_json({"type": "agent_connected", "seq": seq, "state": state, **preview})
+            await self.send(text_data=frames.dumps({"type": "agent_connected", "seq": seq, "state": state, **preview}))
+            self.last_sent = self.last_durable = seq
             if not state.get("generatedFilesInline", True) and not _has_origin(self.scope):
                 # API clients (VibeSDK's) build their workspace from file frames when the snapshot could not
-                # carry the contents; the web UI (always with an Origin) fetches them itself.
-                for file in await database_sync_to_async(_follow_up_files)(agent=self.agent):
-                    await self._reply("file_generated", message=f"Generated {file['filePath']}", file=file)
+                # carry the contents; the web UI (always with an Origin) fetches them itself (contentsUrl).
+                await database_sync_to_async(_file_frames)(agent=self.agent, channel=self.channel_name)
         else:
-            for frame in await database_sync_to_async(replay)(agent_id=self.agent.pk, after=after):
-                if frame["seq"] <= seq:
-                    await self.send_json(self._seen_from_here(frame))
-        self.floor = seq
+            # A durable seq this agent never reached (a client's stale number) would hide real events.
+            self.last_sent = self.last_durable = min(after, self.agent.last_seq)
+            await self._catch_up()
 
     async def _refuse(self, code: int):
         if _has_origin(self.scope):
@@ -132,26 +139,74 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     async def dispatch(self, message):
         # Forwarding an event touches no database: skip Channels' per-message hop to the sync thread
         # (aclose_old_connections), which was a quarter of the CPU per delivered frame (bench/README.md).
-        if message["type"] == "agent.event":
+        kind = message["type"]
+        if kind == LAYER_TYPE:
             await self.agent_event(message)
+        elif kind == OVERFLOW:
+            await self.layer_overflow(message)
         else:
             await super().dispatch(message)
 
     async def agent_event(self, message):
-        frame = message["event"]
-        if self.floor is not None and frame["seq"] <= self.floor:
-            return
-        await self.send_json(self._seen_from_here(frame))
+        """Forward one frame, in seq order, never a durable one twice, and never past a hole.
 
-    def _seen_from_here(self, frame: dict) -> dict:
-        if frame["type"] != "deployment_completed":
-            return frame
+        A durable frame names the durable seq before it (`prev`); when that is not the last durable frame this
+        socket was sent, the layer lost or reordered some, and they are sent from the database first.
+        Broadcast-only frames older than what was sent are stale and dropped (the file_generated that
+        follows carries the whole file); replies to this socket always go out.
+        """
+        seq, prev, text = message["seq"], message["prev"], message["text"]
+        if prev is None:
+            if seq <= self.last_sent:
+                if not message.get("reply"):
+                    return
+                # A reply overtaken by a replay from the database: it goes out, with a seq that keeps the order.
+                seq = await database_sync_to_async(events.socket_seq)(self.agent.pk)
+                text = frames.dumps({**frames.loads(text), "seq": seq})
+        else:
+            if seq <= self.last_durable:
+                return
+            if prev > self.last_durable:
+                await self._catch_up(before=seq)
+                if seq <= self.last_durable:
+                    return
+            self.last_durable = seq
+        if message.get("kind") == "deployment_completed":
+            text = self._seen_from_here(text)
+        await self.send(text_data=text)
+        self.last_sent = max(self.last_sent, seq)
+
+    async def layer_overflow(self, message):
+        """The layer dropped messages for this socket (its queue was full): send the durable ones from the
+        database, so the socket still ends with every durable event, in order."""
+        logger.info("Socket for agent %s fell behind; replaying from seq %s", self.agent_id, self.last_durable)
+        await self.channel_layer.group_add(self.group, self.channel_name)  # an expiry may have removed it
+        await self._catch_up()
+
+    async def _catch_up(self, before: int | None = None):
+        """Send the durable events after the last one sent (and before `before`), from the database."""
+        while True:
+            batch = await database_sync_to_async(_durable_texts)(
+                agent_id=self.agent.pk, after=self.last_durable, before=before, limit=CATCH_UP_BATCH
+            )
+            for seq, kind, text in batch:
+                await self.send(text_data=self._seen_from_here(text) if kind == "deployment_completed" else text)
+                self.last_durable = seq
+                self.last_sent = max(self.last_sent, seq)
+            if len(batch) < CATCH_UP_BATCH:
+                return
+
+    def _seen_from_here(self, text: str) -> str:
+        """A deployment_completed frame names the preview as this client reaches the server (never stored)."""
+        frame = frames.loads(text)
         url = preview_url(deployment_id=frame["deploymentId"], request_host=self.request_host)
-        return {**frame, "previewUrl": url, "previewURL": url}
+        return frames.dumps({**frame, "previewUrl": url, "previewURL": url})
 
     async def _reply(self, type: str, **fields):
-        seq = await database_sync_to_async(socket_seq)(self.agent.pk)
-        await self.send_json({"type": type, "seq": seq, **fields})
+        # Through the layer, behind the events already on their way: a reply never overtakes an older event.
+        await database_sync_to_async(socket_reply)(
+            agent_id=self.agent.pk, channel=self.channel_name, type=type, **fields
+        )
 
     async def _error(self, message: str, code: str):
         await self._reply("error", error=message, code=code)
@@ -253,12 +308,15 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         await database_sync_to_async(agent_deploy_preview)(agent=self.agent, request_host=self.request_host)
 
     async def on_get_state(self, content):
-        state, _ = await database_sync_to_async(snapshot)(agent_id=self.agent.pk, request_host=self.request_host)
-        await self._reply("agent_state", state=state)
+        await database_sync_to_async(_state_reply)(
+            agent_id=self.agent.pk, channel=self.channel_name, request_host=self.request_host
+        )
 
     async def on_get_conversation_state(self, content):
-        state, _ = await database_sync_to_async(snapshot)(agent_id=self.agent.pk)
-        messages = state["conversation"]
+        def messages():
+            return payloads.conversation_page(selectors.messages_before(agent=self.agent))
+
+        messages = await database_sync_to_async(messages)()
         await self._reply("conversation_state", messages=messages,
                           state=vibesdk.conversation_state(agent_id=str(self.agent.pk), messages=messages))
 
@@ -300,6 +358,28 @@ def _user_suggestion(*, agent, text: str, image_ids: list, attachments: list):
 
     stored = [image_from_base64(owner=agent.owner, attachment=a, agent=agent) for a in attachments]
     return services.agent_user_suggestion(agent=agent, text=text, image_ids=[*image_ids, *(str(i.pk) for i in stored)])
+
+
+def _durable_texts(*, agent_id, after: int, before: int | None, limit: int) -> list[tuple[int, str, str]]:
+    """Stored durable frames as text, each within the frame cap (rows written before the cap existed are cut)."""
+    frames_ = replay(agent_id=agent_id, after=after, before=before, limit=limit)
+    return [(frame["seq"], frame["type"], frames.bounded_text(agent_id, frame)) for frame in frames_]
+
+
+def _state_reply(*, agent_id, channel: str, request_host: str | None) -> None:
+    """`agent_state`, numbered while the snapshot's row lock is held: every durable event before its seq is
+    in the state, and every later one reaches the socket after it."""
+    with transaction.atomic():
+        agent = Agent.objects.select_for_update().select_related("owner").get(pk=agent_id)
+        state = payloads.agent_snapshot(agent, request_host=request_host)
+        socket_reply(agent_id=agent_id, channel=channel, type="agent_state", state=state)
+
+
+def _file_frames(*, agent, channel: str) -> None:
+    """Every complete file as a bounded `file_generated` frame to one socket, in order with live events."""
+    for file in _follow_up_files(agent=agent):
+        socket_reply(agent_id=agent.pk, channel=channel, type="file_generated", message=f"Generated {file['filePath']}",
+                     file=file)
 
 
 def _run_db_call(func, **kwargs):

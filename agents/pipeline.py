@@ -22,6 +22,7 @@ from agents.applying import AnswerApplier
 from agents.deployments import agent_deploy_preview
 from agents.events import emit
 from agents.lifecycle import RunOutcome
+from agents.limits import OutputBudget, OutputLimitExceeded
 from agents.modelcalls import model_settings_for, stream_answer
 from agents.models import (
     Agent,
@@ -35,6 +36,7 @@ from agents.models import (
     UsageRecord,
 )
 from agents.parsing import HeredocParser, validate_path
+from agents.payloads import phase_payload
 from agents.problems import Problem, warn
 from modelconfig.providers.base import CancelToken, ChatClient, GenerationCancelled, ImageInput
 
@@ -51,16 +53,6 @@ class GenerationFailed(Exception):
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-
-def phase_payload(phase: Phase) -> dict:
-    return {
-        "index": phase.index,
-        "name": phase.name,
-        "description": phase.description,
-        "files": [{"path": f["path"], "purpose": f.get("purpose", "")} for f in phase.files],
-        "status": phase.status,
-    }
 
 
 def _files_context(agent: Agent) -> dict[str, str]:
@@ -168,8 +160,10 @@ class _FileWriter:
         self._pending: list[str] = []
         self._draft: list[str] = []
         self._last_chunk_event = 0.0
+        self.budget = OutputBudget(agent=agent, phase=phase)
 
     def on_open(self, path: str) -> None:
+        self.budget.open(path)
         purpose = self.purposes.get(path, "")
         # One transaction with its event: the row and what clients are told agree, and SQLite commits once.
         with transaction.atomic():
@@ -186,6 +180,7 @@ class _FileWriter:
         self._last_chunk_event = time.monotonic()
 
     def on_chunk(self, path: str, text: str) -> None:
+        self.budget.add(text)
         self._draft.append(text)
         self._pending.append(text)
         if time.monotonic() - self._last_chunk_event >= CHUNK_EVENT_INTERVAL:
@@ -255,6 +250,8 @@ def _stream_files(
         ):
             parser.feed(delta)
         parser.finish()
+    except OutputLimitExceeded as exc:  # past a cap: stop writing, keep what was saved, say which cap
+        raise GenerationFailed(exc.message, exc.code) from exc
     finally:
         writer.abandon()  # a file the stream left open (stopped, failed, or never closed) is not in flight
     applier.finish()

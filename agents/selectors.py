@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from agents.models import Agent, File, Message
+from django.db import transaction
+
+from agents import payloads
+from agents.models import Agent, Event, File, Message
 from previews.models import Deployment, DeploymentStatus
 from previews.origins import preview_url
 from previews.selectors import latest_deployment
@@ -49,3 +52,22 @@ def preview_payload(deployment: Deployment | None, *, request_host: str | None =
 
 def agent_latest_preview(*, agent: Agent, request_host: str | None = None) -> dict | None:
     return preview_payload(latest_deployment(agent=agent), request_host=request_host)
+def messages_before(*, agent: Agent, before: int | None = None, limit: int = 50) -> list[Message]:
+    """The `limit` newest visible messages older than message `before` (all when None), newest first."""
+    messages = Message.objects.filter(agent=agent, cleared=False)
+    if before is not None:
+        messages = messages.filter(id__lt=before)
+    return list(messages.order_by("-created_at", "-id")[:limit])
+
+
+def events_after(*, agent: Agent, after: int, limit: int = 200) -> list[Event]:
+    """Durable events with seq > after, oldest first."""
+    return list(Event.objects.filter(agent=agent, seq__gt=after).order_by("seq")[:limit])
+
+
+def agent_state(*, agent_id, request_host: str | None = None) -> tuple[dict, int]:
+    """The bounded snapshot and the seq it reflects, read under the agent's row lock so no durable event is
+    half-in: events after the returned seq are not in the state, events up to it are."""
+    with transaction.atomic():
+        agent = Agent.objects.select_for_update().select_related("owner").get(pk=agent_id)
+        return payloads.agent_snapshot(agent, request_host=request_host), agent.last_seq

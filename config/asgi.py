@@ -15,7 +15,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from agents.events import ServerLoopMiddleware  # noqa: E402
+from agents.realtime import ServerLoopMiddleware  # noqa: E402
 from agents.routing import websocket_urlpatterns  # noqa: E402
 from config.origins import SocketOriginValidator  # noqa: E402
 

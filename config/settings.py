@@ -188,7 +188,11 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Channels' in-memory layer, made cheaper per message and told to say when it drops (agents/layers.py).
+    CHANNEL_LAYERS = {"default": {
+        "BACKEND": "agents.layers.EventsInMemoryChannelLayer",
+        "CONFIG": {"capacity": env.int("ATELIER_CHANNEL_CAPACITY", default=1000)},
+    }}
 
 # django-ratelimit needs a cache shared by all processes; the local-memory cache is only right for
 # the single-process embedded default and tests.
@@ -216,6 +220,15 @@ AGENT_LEASE_SECONDS = env.int("ATELIER_AGENT_LEASE_SECONDS", default=30)
 AGENT_SWEEP_INTERVAL = env.float("ATELIER_AGENT_SWEEP_INTERVAL", default=10.0)
 AGENT_MAX_PHASES = env.int("ATELIER_AGENT_MAX_PHASES", default=10)
 AGENT_PHASES_PER_REQUEST = env.int("ATELIER_AGENT_PHASES_PER_REQUEST", default=3)
+
+# The event stream: no WebSocket frame is larger than this (daphne closes a socket on one over 1 MiB).
+MAX_FRAME_BYTES = env.int("ATELIER_MAX_FRAME_BYTES", default=256 * 1024)
+# What a model may write (agents/limits.py): past any of these the run stops, says which, keeps what was saved.
+OUTPUT_MAX_FILES_PER_PHASE = env.int("ATELIER_MAX_FILES_PER_PHASE", default=100)
+OUTPUT_MAX_FILES_PER_APP = env.int("ATELIER_MAX_FILES_PER_APP", default=500)
+OUTPUT_MAX_FILE_BYTES = env.int("ATELIER_MAX_FILE_BYTES", default=1024 * 1024)
+OUTPUT_MAX_APP_BYTES = env.int("ATELIER_MAX_APP_BYTES", default=20 * 1024 * 1024)
+OUTPUT_MAX_PATH_SEGMENT_BYTES = env.int("ATELIER_MAX_PATH_SEGMENT_BYTES", default=100)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -54,7 +54,7 @@ def pytest_runtest_setup(item):
 @pytest.fixture(autouse=True)
 def _fresh_layer_and_cache(settings):
     # A layer bound to a previous test's (closed) loop fails with "attached to a different loop".
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "agents.layers.EventsInMemoryChannelLayer"}}
     from django.core.cache import cache
 
     cache.clear()

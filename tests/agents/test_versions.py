@@ -190,9 +190,9 @@ def test_every_commit_emits_a_durable_version_created_and_the_snapshot_names_the
     created = Event.objects.filter(agent=agent, type="version_created").order_by("seq")
     assert [e.payload["version"]["id"] for e in created] == list(
         agent.versions.order_by("number").values_list("sha", flat=True))
-    from agents.events import snapshot
+    from agents.selectors import agent_state
 
-    state, _seq = snapshot(agent_id=agent.pk)
+    state, _seq = agent_state(agent_id=agent.pk)
     assert state["version"]["id"] == versions.head(agent=agent).sha
 
 

@@ -27,7 +27,7 @@ def test_embedded_default_uses_sqlite_memory_layer_and_local_cache(tmp_path):
     out = _run(SHOW, {"ATELIER_DATA_DIR": str(tmp_path), "DEBUG": "true"})
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {
-        "layer": "channels.layers.InMemoryChannelLayer",
+        "layer": "agents.layers.EventsInMemoryChannelLayer",
         "cache": "django.core.cache.backends.locmem.LocMemCache",
         "db": "django.db.backends.sqlite3",
     }

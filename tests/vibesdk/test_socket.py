@@ -9,8 +9,8 @@ from channels.db import database_sync_to_async
 from PIL import Image as PILImage
 
 from agents import services, vibesdk
-from agents.events import agent_state
 from agents.models import Agent, Event, File, Image
+from agents.payloads import agent_snapshot as agent_state
 from tests.agents.conftest import generate
 from tests.agents.ws import frames_until, next_frame, open_socket
 
