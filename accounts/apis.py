@@ -54,8 +54,13 @@ class SignUpApi(APIView):
     def post(self, request):
         if not settings.OPEN_SIGNUP:
             raise Forbidden("Sign-up is closed on this server.")
-        enforce(request=request, group="signup", key="ip", rate=settings.SIGNUP_RATE,
-                message="Too many sign-ups from this address.")
+        enforce(
+            request=request,
+            group="signup",
+            key="ip",
+            rate=settings.SIGNUP_RATE,
+            message="Too many sign-ups from this address.",
+        )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_sign_up(**data.validated_data)
@@ -79,8 +84,13 @@ class TokenApi(APIView):
     @extend_schema(request=InputSerializer, responses=OutputSerializer)
     def post(self, request):
         # Counted before checking the password, so guessing is limited whether guesses are right or wrong.
-        enforce(request=request, group="token", key="ip", rate=settings.TOKEN_RATE,
-                message="Too many sign-in attempts from this address.")
+        enforce(
+            request=request,
+            group="token",
+            key="ip",
+            rate=settings.TOKEN_RATE,
+            message="Too many sign-in attempts from this address.",
+        )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # The Django request: django-axes records the attempt and flags a lockout on it.
@@ -137,8 +147,9 @@ class AuthCheckApi(APIView):
             user = None
         if user is None or not user.is_authenticated:
             return Response({"authenticated": False, "user": None, "sessionId": None})
-        return Response({"authenticated": True, "user": VibeUserOutputSerializer(user).data,
-                         "sessionId": _session_id(request)})
+        return Response(
+            {"authenticated": True, "user": VibeUserOutputSerializer(user).data, "sessionId": _session_id(request)}
+        )
 
 
 class ExchangeApiKeyApi(APIView):
@@ -156,10 +167,15 @@ class ExchangeApiKeyApi(APIView):
 
     @extend_schema(request=None, responses=OutputSerializer)
     def post(self, request):
-        enforce(request=request, group="api-key-exchange", key="ip", rate=settings.API_KEY_EXCHANGE_RATE,
-                message="Too many API key exchanges from this address.")
+        enforce(
+            request=request,
+            group="api-key-exchange",
+            key="ip",
+            rate=settings.API_KEY_EXCHANGE_RATE,
+            message="Too many API key exchanges from this address.",
+        )
         header = request.headers.get("Authorization", "").strip()
-        key = header[len("bearer "):].strip() if header.lower().startswith("bearer ") else ""
+        key = header[len("bearer ") :].strip() if header.lower().startswith("bearer ") else ""
         key = key or request.headers.get("X-API-Key", "").strip()
         if not key:
             raise Unauthorized("Missing API key: send `Authorization: Bearer <your API token>`.")
@@ -167,5 +183,12 @@ class ExchangeApiKeyApi(APIView):
         if user is None:
             raise Unauthorized("Invalid API key.")
         token, expires_at = access_token_issue(user=user, key=key)
-        return Response({"accessToken": token, "expiresIn": ACCESS_TOKEN_SECONDS, "expiresAt": expires_at.isoformat(),
-                         "apiKeyId": api_key_id(key), "user": VibeUserOutputSerializer(user).data})
+        return Response(
+            {
+                "accessToken": token,
+                "expiresIn": ACCESS_TOKEN_SECONDS,
+                "expiresAt": expires_at.isoformat(),
+                "apiKeyId": api_key_id(key),
+                "user": VibeUserOutputSerializer(user).data,
+            }
+        )

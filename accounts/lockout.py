@@ -18,8 +18,9 @@ MESSAGE = "Too many failed sign-in attempts. Try again in {minutes} minutes."
 def locked_out() -> RateLimited:
     """The refusal an API view raises when axes flagged its request as locked out."""
     seconds = settings.LOGIN_COOLOFF_SECONDS
-    return RateLimited(_message(seconds), limit=settings.LOGIN_FAILURE_LIMIT, period_seconds=seconds,
-                       retry_after_seconds=seconds)
+    return RateLimited(
+        _message(seconds), limit=settings.LOGIN_FAILURE_LIMIT, period_seconds=seconds, retry_after_seconds=seconds
+    )
 
 
 def _message(seconds: int) -> str:

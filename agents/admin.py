@@ -35,11 +35,27 @@ class AgentAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("title", "query", "owner__username", "id")
     readonly_fields = (
-        "id", "owner", "query", "blueprint", "template_name", "current_phase_index", "phase_budget", "last_seq",
-        "tokens_in", "tokens_out", "created_at", "updated_at",
+        "id",
+        "owner",
+        "query",
+        "blueprint",
+        "template_name",
+        "current_phase_index",
+        "phase_budget",
+        "last_seq",
+        "tokens_in",
+        "tokens_out",
+        "created_at",
+        "updated_at",
     )
     fields = readonly_fields + (
-        "title", "status", "error", "visibility", "lease_owner", "lease_expires_at", "stop_requested",
+        "title",
+        "status",
+        "error",
+        "visibility",
+        "lease_owner",
+        "lease_expires_at",
+        "stop_requested",
         "generation_requested",
     )
     inlines = [PhaseInline, FileInline]

@@ -13,10 +13,16 @@ urlpatterns = [
     path("agent/<uuid:agent_id>/export", apis.AgentExportApi.as_view(), name="agent-export"),
     path("agent/<uuid:agent_id>/files/<path:path>", apis.AgentFileApi.as_view(), name="agent-file"),
     path("agent/<uuid:agent_id>/versions", version_apis.VersionListApi.as_view(), name="agent-versions"),
-    path("agent/<uuid:agent_id>/versions/<str:version_id>/diff", version_apis.VersionDiffApi.as_view(),
-         name="agent-version-diff"),
-    path("agent/<uuid:agent_id>/versions/<str:version_id>/restore", version_apis.VersionRestoreApi.as_view(),
-         name="agent-version-restore"),
+    path(
+        "agent/<uuid:agent_id>/versions/<str:version_id>/diff",
+        version_apis.VersionDiffApi.as_view(),
+        name="agent-version-diff",
+    ),
+    path(
+        "agent/<uuid:agent_id>/versions/<str:version_id>/restore",
+        version_apis.VersionRestoreApi.as_view(),
+        name="agent-version-restore",
+    ),
     # Any id, even a malformed one, gets the same 401 without credentials (git_http's docstring).
     re_path(r"^agent/(?P<agent_id>[^/]+)/git(?P<rest>/.*)?$", git_http.git_smart_http, name="agent-git"),
     # VibeSDK's names (agents/vibesdk_apis.py), beside Atelier's own.

@@ -164,8 +164,13 @@ class CodegenApi(APIView):
             raise InvalidInput("query: describe the app you want.")
         if len(query) > services.MAX_QUERY_CHARS:
             raise PayloadTooLarge(f"query: at most {services.MAX_QUERY_CHARS:,} characters.")
-        enforce(request=request, group="codegen", key="user", rate=settings.CODEGEN_RATE,
-                message="You have created too many apps for now.")
+        enforce(
+            request=request,
+            group="codegen",
+            key="user",
+            rate=settings.CODEGEN_RATE,
+            message="You have created too many apps for now.",
+        )
         images = [image_store(owner=request.user, upload=upload) for upload in uploads]
         agent = services.agent_create(
             owner=request.user,
@@ -238,12 +243,14 @@ class AgentConnectApi(APIView):
     @extend_schema(responses=OutputSerializer)
     def get(self, request, agent_id):
         agent = _agent_or_404(request, agent_id)
-        return Response({
-            "websocketUrl": _ws_url(request, agent.pk),
-            "agentId": str(agent.pk),
-            "ticket": services.ticket_issue(user=request.user, agent=agent),
-            "expiresIn": settings.WS_TICKET_SECONDS,
-        })
+        return Response(
+            {
+                "websocketUrl": _ws_url(request, agent.pk),
+                "agentId": str(agent.pk),
+                "ticket": services.ticket_issue(user=request.user, agent=agent),
+                "expiresIn": settings.WS_TICKET_SECONDS,
+            }
+        )
 
 
 class AgentImagesApi(APIView):
@@ -256,8 +263,12 @@ class AgentImagesApi(APIView):
         height = serializers.IntegerField()
 
     @extend_schema(
-        request={"multipart/form-data": {"type": "object", "properties": {
-            "images": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"images": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+            }
+        },
         responses={201: OutputSerializer(many=True)},
     )
     def post(self, request, agent_id):
@@ -276,17 +287,22 @@ class AgentFileApi(APIView):
         file = File.objects.filter(agent=agent, path=path, complete=True).first()
         if file is None:
             raise NotFound("No such file.")
-        return Response({"filePath": file.path, "filePurpose": file.purpose, "fileContents": file.content,
-                         "sha256": file.sha256})
+        return Response(
+            {"filePath": file.path, "filePurpose": file.purpose, "fileContents": file.content, "sha256": file.sha256}
+        )
 
-    @extend_schema(request=FileEditInputSerializer, responses=OpenApiTypes.OBJECT,
-                   description="Write the file by hand as a new version \"Edited <path>\", then redeploy.")
+    @extend_schema(
+        request=FileEditInputSerializer,
+        responses=OpenApiTypes.OBJECT,
+        description='Write the file by hand as a new version "Edited <path>", then redeploy.',
+    )
     def put(self, request, agent_id, path):
         agent = _agent_or_404(request, agent_id)
         data = FileEditInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        version = versions.edit_file(agent=agent, path=path, content=data.validated_data["fileContents"],
-                                     user=request.user)
+        version = versions.edit_file(
+            agent=agent, path=path, content=data.validated_data["fileContents"], user=request.user
+        )
         return Response({"version": versions.version_payload(version)})
 
 
@@ -326,10 +342,13 @@ class UsageApi(APIView):
             .annotate(tokensIn=Sum("tokens_in"), tokensOut=Sum("tokens_out"), calls=Count("id"))
             .order_by("-day")
         )
-        days = [{"day": r["day"].isoformat(), "tokensIn": r["tokensIn"], "tokensOut": r["tokensOut"],
-                 "calls": r["calls"]} for r in rows[:90]]
+        days = [
+            {"day": r["day"].isoformat(), "tokensIn": r["tokensIn"], "tokensOut": r["tokensOut"], "calls": r["calls"]}
+            for r in rows[:90]
+        ]
         totals = UsageRecord.objects.filter(user=request.user).aggregate(
-            tokensIn=Sum("tokens_in"), tokensOut=Sum("tokens_out"), calls=Count("id"))
+            tokensIn=Sum("tokens_in"), tokensOut=Sum("tokens_out"), calls=Count("id")
+        )
         return Response({"days": days, "totals": {k: v or 0 for k, v in totals.items()}})
 
 

@@ -37,7 +37,12 @@ class AnswerApplier:
     """Parser callbacks (pass `callbacks()` to HeredocParser); call `finish()` when the answer ends."""
 
     def __init__(
-        self, *, saver: Saver, files: Mapping[str, str], planned: Iterable[str], warn: Warn,
+        self,
+        *,
+        saver: Saver,
+        files: Mapping[str, str],
+        planned: Iterable[str],
+        warn: Warn,
         outlined: Iterable[str] = (),
     ):
         self.saver = saver
@@ -52,8 +57,12 @@ class AnswerApplier:
 
     def callbacks(self) -> dict[str, Callable]:
         return {
-            "on_open": self.on_open, "on_chunk": self.on_chunk, "on_close": self.on_close,
-            "on_error": self.on_error, "on_edit": self.on_edit, "on_append": self.on_append,
+            "on_open": self.on_open,
+            "on_chunk": self.on_chunk,
+            "on_close": self.on_close,
+            "on_error": self.on_error,
+            "on_edit": self.on_edit,
+            "on_append": self.on_append,
             "on_patch": self.on_patch,
         }
 
@@ -63,8 +72,11 @@ class AnswerApplier:
         """The planned path `path` stands for, or None (dropped, with a warning)."""
         target = self._planned(path)
         if target is not None and target in self.outlined:
-            self.warn(code="OUTLINED_FILE", file_path=target,
-                      message=f"The model changed {target}, which it was shown only as an outline; dropped.")
+            self.warn(
+                code="OUTLINED_FILE",
+                file_path=target,
+                message=f"The model changed {target}, which it was shown only as an outline; dropped.",
+            )
             return None
         return target
 
@@ -74,11 +86,17 @@ class AnswerApplier:
         base = posixpath.basename(path)
         matches = sorted(known for known in self.known if posixpath.basename(known) == base)
         if len(matches) == 1:
-            self.warn(code="UNPLANNED_PATH", file_path=matches[0],
-                      message=f"The model wrote {path}, which is not in the plan; saved as {matches[0]}.")
+            self.warn(
+                code="UNPLANNED_PATH",
+                file_path=matches[0],
+                message=f"The model wrote {path}, which is not in the plan; saved as {matches[0]}.",
+            )
             return matches[0]
-        self.warn(code="UNPLANNED_PATH", file_path=path,
-                  message=f"The model wrote {path}, which is not in the plan; it was dropped.")
+        self.warn(
+            code="UNPLANNED_PATH",
+            file_path=path,
+            message=f"The model wrote {path}, which is not in the plan; it was dropped.",
+        )
         return None
 
     # -- whole files ---------------------------------------------------------------------------------------
@@ -110,8 +128,11 @@ class AnswerApplier:
     def on_error(self, message: str, path: str | None) -> None:
         # An unsafe path, a block that never ended: the content is not used, and planned files that are
         # missing are asked for again by the phase.
-        self.warn(code="UNSAFE_PATH" if path is not None and "unterminated" not in message else "PARSE_ERROR",
-                  message=message, file_path=path)
+        self.warn(
+            code="UNSAFE_PATH" if path is not None and "unterminated" not in message else "PARSE_ERROR",
+            message=message,
+            file_path=path,
+        )
 
     # -- changes -------------------------------------------------------------------------------------------
 
@@ -156,8 +177,11 @@ class AnswerApplier:
     def _ask_whole(self, path: str, why: str) -> None:
         self._working.pop(path, None)
         self.needs_whole[path] = why
-        self.warn(code="EDIT_NOT_APPLIED", file_path=path,
-                  message=f"{path} could not be used as the model wrote it ({why}); asking for the whole file.")
+        self.warn(
+            code="EDIT_NOT_APPLIED",
+            file_path=path,
+            message=f"{path} could not be used as the model wrote it ({why}); asking for the whole file.",
+        )
 
     def finish(self) -> list[str]:
         """Save every file whose changes all applied; the paths saved."""

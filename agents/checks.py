@@ -25,8 +25,13 @@ import tree_sitter_javascript
 from agents.problems import Problem
 
 _GRAMMARS = {
-    ".js": tree_sitter_javascript, ".mjs": tree_sitter_javascript, ".cjs": tree_sitter_javascript,
-    ".jsx": tree_sitter_javascript, ".css": tree_sitter_css, ".html": tree_sitter_html, ".htm": tree_sitter_html,
+    ".js": tree_sitter_javascript,
+    ".mjs": tree_sitter_javascript,
+    ".cjs": tree_sitter_javascript,
+    ".jsx": tree_sitter_javascript,
+    ".css": tree_sitter_css,
+    ".html": tree_sitter_html,
+    ".htm": tree_sitter_html,
 }
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.IGNORECASE)
 # Files larger than this are not parsed (nothing a model writes for a static app is that big).
@@ -120,8 +125,11 @@ def reference_problems(page: str, files: Mapping[str, str]) -> list[Problem]:
         else:
             resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page), target))
         if resolved not in files:
-            problems.append(Problem(
-                code="MISSING_REFERENCE", file=page,
-                message=f"{page} loads {reference}, which is not a file of the app",
-            ))
+            problems.append(
+                Problem(
+                    code="MISSING_REFERENCE",
+                    file=page,
+                    message=f"{page} loads {reference}, which is not a file of the app",
+                )
+            )
     return problems

@@ -289,8 +289,11 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         image_ids = content.get("imageIds") or []
         attachments = content.get("images") or []
         if not isinstance(message, str) or not isinstance(image_ids, list) or not isinstance(attachments, list):
-            await self._error("user_suggestion needs `message` (text) and optional `imageIds` (list) or `images` "
-                              "(list of {filename, mimeType, base64Data}).", "INVALID_INPUT")
+            await self._error(
+                "user_suggestion needs `message` (text) and optional `imageIds` (list) or `images` "
+                "(list of {filename, mimeType, base64Data}).",
+                "INVALID_INPUT",
+            )
             return
         if len(image_ids) + len(attachments) > services.MAX_IMAGES_PER_TURN:
             await self._error(f"images: at most {services.MAX_IMAGES_PER_TURN} images per message.", "INVALID_INPUT")
@@ -317,17 +320,24 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return payloads.conversation_page(selectors.messages_before(agent=self.agent))
 
         messages = await database_sync_to_async(messages)()
-        await self._reply("conversation_state", messages=messages,
-                          state=vibesdk.conversation_state(agent_id=str(self.agent.pk), messages=messages))
+        await self._reply(
+            "conversation_state",
+            messages=messages,
+            state=vibesdk.conversation_state(agent_id=str(self.agent.pk), messages=messages),
+        )
 
     async def on_session_init(self, content):
         await self._error(
             "Per-session provider credentials are not accepted here: save your provider keys once in Settings → "
-            "Models (/settings/, or POST /api/providers) and every session uses them.", "NOT_SUPPORTED")
+            "Models (/settings/, or POST /api/providers) and every session uses them.",
+            "NOT_SUPPORTED",
+        )
 
     async def on_deploy(self, content):
-        await self._error("Deploying to Cloudflare is not supported here: send `preview` for a live preview "
-                          "on this server.", "NOT_SUPPORTED")
+        await self._error(
+            "Deploying to Cloudflare is not supported here: send `preview` for a live preview on this server.",
+            "NOT_SUPPORTED",
+        )
 
     async def on_clear_conversation(self, content):
         await database_sync_to_async(services.agent_clear_conversation)(agent=self.agent)
@@ -348,8 +358,10 @@ def _has_origin(scope) -> bool:
 
 def _follow_up_files(*, agent) -> list[dict]:
     purposes = dict(agent.files.values_list("path", "purpose"))
-    return [vibesdk.follow_up_file(agent_id=str(agent.pk), path=path, contents=contents, purpose=purposes.get(path, ""))
-            for path, contents in selectors.agent_files(agent=agent).items()]
+    return [
+        vibesdk.follow_up_file(agent_id=str(agent.pk), path=path, contents=contents, purpose=purposes.get(path, ""))
+        for path, contents in selectors.agent_files(agent=agent).items()
+    ]
 
 
 def _user_suggestion(*, agent, text: str, image_ids: list, attachments: list):
@@ -378,8 +390,13 @@ def _state_reply(*, agent_id, channel: str, request_host: str | None) -> None:
 def _file_frames(*, agent, channel: str) -> None:
     """Every complete file as a bounded `file_generated` frame to one socket, in order with live events."""
     for file in _follow_up_files(agent=agent):
-        socket_reply(agent_id=agent.pk, channel=channel, type="file_generated", message=f"Generated {file['filePath']}",
-                     file=file)
+        socket_reply(
+            agent_id=agent.pk,
+            channel=channel,
+            type="file_generated",
+            message=f"Generated {file['filePath']}",
+            file=file,
+        )
 
 
 def _run_db_call(func, **kwargs):

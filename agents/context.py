@@ -136,8 +136,10 @@ def outline(path: str, content: str, purpose: str = "") -> str:
     else:
         names, label = [], ""
     unique = list(dict.fromkeys(names))[:MAX_OUTLINE_NAMES]
-    lines = [f"[Outline only: the full file ({len(content)} characters) is left out to fit the context window. "
-             "Do not change this file.]"]
+    lines = [
+        f"[Outline only: the full file ({len(content)} characters) is left out to fit the context window. "
+        "Do not change this file.]"
+    ]
     if purpose:
         lines.append(f"Purpose: {purpose}")
     if unique:

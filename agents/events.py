@@ -85,8 +85,13 @@ def _in_order(agent_id):
 
 def layer_message(frame: dict, text: str) -> dict:
     """What travels through the channel layer: the frame serialised once, plus what the consumer checks."""
-    return {"type": LAYER_TYPE, "seq": frame["seq"], "prev": frame.get("prevDurableSeq"), "kind": frame["type"],
-            "text": text}
+    return {
+        "type": LAYER_TYPE,
+        "seq": frame["seq"],
+        "prev": frame.get("prevDurableSeq"),
+        "kind": frame["type"],
+        "text": text,
+    }
 
 
 def emit(agent_id, type: str, **fields) -> dict:
@@ -99,7 +104,7 @@ def emit(agent_id, type: str, **fields) -> dict:
             step = frames.CHUNK_PIECE_CHARS
             frame = {}
             for start in range(0, len(chunk), step):
-                piece = {**fields, "chunk": chunk[start:start + step]}
+                piece = {**fields, "chunk": chunk[start : start + step]}
                 if isinstance(fields.get("offset"), int):
                     piece["offset"] = fields["offset"] + start
                 frame = emit(agent_id, type, **piece)

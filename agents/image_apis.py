@@ -13,8 +13,10 @@ from config.errors import NotFound
 
 
 class AgentImageApi(APIView):
-    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY},
-                   description="The image's bytes (re-encoded on upload), for the app's owner only.")
+    @extend_schema(
+        responses={(200, "image/*"): OpenApiTypes.BINARY},
+        description="The image's bytes (re-encoded on upload), for the app's owner only.",
+    )
     def get(self, request, agent_id, image_id):
         agent = selectors.agent_get_for_user(user=request.user, agent_id=agent_id)
         image = Image.objects.filter(pk=image_id, agent=agent).first() if agent is not None else None

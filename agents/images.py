@@ -29,8 +29,13 @@ def image_store(*, owner, upload, agent=None) -> Image:
     Counted against the owner's image rate (ATELIER_IMAGE_RATE) before any decoding: decoding costs CPU
     and memory whoever pays for the model.
     """
-    enforce(request=SimpleNamespace(user=owner), group="images", key=lambda group, request: str(request.user.pk),
-            rate=settings.IMAGE_RATE, message="Too many image uploads.")
+    enforce(
+        request=SimpleNamespace(user=owner),
+        group="images",
+        key=lambda group, request: str(request.user.pk),
+        rate=settings.IMAGE_RATE,
+        message="Too many image uploads.",
+    )
     name = getattr(upload, "name", "image") or "image"
     if upload.size > MAX_IMAGE_BYTES:
         raise PayloadTooLarge(f"{name}: larger than 10 MiB.", details={"file": name})
@@ -64,12 +69,18 @@ def image_store(*, owner, upload, agent=None) -> Image:
     out = io.BytesIO()
     clean.save(out, format=image_format, **({"quality": 90} if image_format in ("JPEG", "WEBP") else {}))
     data = out.getvalue()
-    image = Image(owner=owner, agent=agent, mime_type=FORMATS[image_format], bytes=len(data),
-                  width=clean.width, height=clean.height, original_name=name[:255])
+    image = Image(
+        owner=owner,
+        agent=agent,
+        mime_type=FORMATS[image_format],
+        bytes=len(data),
+        width=clean.width,
+        height=clean.height,
+        original_name=name[:255],
+    )
     image.file.save(f"upload.{image.extension}", ContentFile(data), save=False)
     image.save()
     return image
-
 
 
 def base64_upload(attachment) -> ContentFile:

@@ -43,9 +43,11 @@ class RunOutcome:
 def take_lease(*, agent_id, owner: str) -> bool:
     """Atomically take the agent's lease when free, expired or already ours."""
     now = timezone.now()
-    taken = Agent.objects.filter(pk=agent_id).filter(
-        Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_owner=owner)
-    ).update(lease_owner=owner, lease_expires_at=now + timezone.timedelta(seconds=settings.AGENT_LEASE_SECONDS))
+    taken = (
+        Agent.objects.filter(pk=agent_id)
+        .filter(Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_owner=owner))
+        .update(lease_owner=owner, lease_expires_at=now + timezone.timedelta(seconds=settings.AGENT_LEASE_SECONDS))
+    )
     return taken == 1
 
 

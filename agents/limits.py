@@ -23,8 +23,10 @@ class OutputLimitExceeded(Exception):
 
     def __init__(self, what: str, limit: int, setting: str):
         self.limit_name = setting
-        self.message = (f"The model wrote more than {limit:,} {what}, the limit ({setting}). Generation stopped; "
-                        "the files saved before it are kept.")
+        self.message = (
+            f"The model wrote more than {limit:,} {what}, the limit ({setting}). Generation stopped; "
+            "the files saved before it are kept."
+        )
         super().__init__(self.message)
 
 
@@ -42,14 +44,19 @@ class OutputBudget:
     def open(self, path: str) -> None:
         for segment in path.split("/"):
             if len(segment.encode()) > settings.OUTPUT_MAX_PATH_SEGMENT_BYTES:
-                raise OutputLimitExceeded("bytes in one part of a file path", settings.OUTPUT_MAX_PATH_SEGMENT_BYTES,
-                                          "ATELIER_MAX_PATH_SEGMENT_BYTES")
+                raise OutputLimitExceeded(
+                    "bytes in one part of a file path",
+                    settings.OUTPUT_MAX_PATH_SEGMENT_BYTES,
+                    "ATELIER_MAX_PATH_SEGMENT_BYTES",
+                )
         if path not in self.phase_paths and len(self.phase_paths) >= settings.OUTPUT_MAX_FILES_PER_PHASE:
-            raise OutputLimitExceeded("files in one phase", settings.OUTPUT_MAX_FILES_PER_PHASE,
-                                      "ATELIER_MAX_FILES_PER_PHASE")
+            raise OutputLimitExceeded(
+                "files in one phase", settings.OUTPUT_MAX_FILES_PER_PHASE, "ATELIER_MAX_FILES_PER_PHASE"
+            )
         if path not in self.paths and len(self.paths) >= settings.OUTPUT_MAX_FILES_PER_APP:
-            raise OutputLimitExceeded("files in one app", settings.OUTPUT_MAX_FILES_PER_APP,
-                                      "ATELIER_MAX_FILES_PER_APP")
+            raise OutputLimitExceeded(
+                "files in one app", settings.OUTPUT_MAX_FILES_PER_APP, "ATELIER_MAX_FILES_PER_APP"
+            )
         self.phase_paths.add(path)
         self.paths.add(path)
         # The file is being rewritten: what it held no longer counts towards the app.

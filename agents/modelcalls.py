@@ -73,10 +73,14 @@ def stream_answer(
         window = context.window_for(client.settings)
         if window is not None and context.estimate_tokens(messages) > window:
             if continuation:
-                warn(agent.pk, code="OUTPUT_LIMIT", message=(
-                    "The model's answer was cut at its output limit, and there is no room left in its context "
-                    "window to continue it; what it wrote so far is used."
-                ))
+                warn(
+                    agent.pk,
+                    code="OUTPUT_LIMIT",
+                    message=(
+                        "The model's answer was cut at its output limit, and there is no room left in its context "
+                        "window to continue it; what it wrote so far is used."
+                    ),
+                )
                 return
             # Never sent: the model would silently drop the start of the prompt (its instructions).
             raise context.ContextTooSmall(
@@ -97,14 +101,20 @@ def stream_answer(
             return
         limit = client.settings.max_tokens
         if continuation == MAX_CONTINUATIONS:
-            warn(agent.pk, code="OUTPUT_LIMIT", message=(
-                f"The model's answer was still cut at its output limit ({limit} tokens) after "
-                f"{MAX_CONTINUATIONS} continuations; what it wrote so far is used."
-            ))
+            warn(
+                agent.pk,
+                code="OUTPUT_LIMIT",
+                message=(
+                    f"The model's answer was still cut at its output limit ({limit} tokens) after "
+                    f"{MAX_CONTINUATIONS} continuations; what it wrote so far is used."
+                ),
+            )
             return
-        warn(agent.pk, code="OUTPUT_LIMIT", message=(
-            f"The model's answer was cut at its output limit ({limit} tokens); asking it to continue."
-        ))
+        warn(
+            agent.pk,
+            code="OUTPUT_LIMIT",
+            message=(f"The model's answer was cut at its output limit ({limit} tokens); asking it to continue."),
+        )
         messages = prompts.continuation_messages(messages, partial="".join(answer))
 
 

@@ -57,8 +57,14 @@ def file_entry(file: File) -> dict:
 
 def message_payload(message: Message) -> dict:
     text = message.text
-    payload = {"id": message.pk, "role": message.role, "text": text[:MESSAGE_CHARS], "imageIds": message.image_ids,
-               "pending": message.pending, "createdAt": message.created_at.isoformat()}
+    payload = {
+        "id": message.pk,
+        "role": message.role,
+        "text": text[:MESSAGE_CHARS],
+        "imageIds": message.image_ids,
+        "pending": message.pending,
+        "createdAt": message.created_at.isoformat(),
+    }
     if len(text) > MESSAGE_CHARS:
         payload["truncated"] = True
     return payload
@@ -105,14 +111,17 @@ def agent_snapshot(agent, *, request_host: str | None = None, budget: int | None
     """
     budget = (budget or max_frame_bytes()) - FRAME_MARGIN
     state = _agent_fields(agent, request_host)
-    state.update({
-        "blueprint": agent.blueprint, "currentPhaseIndex": agent.current_phase_index,
-        "version": _current_version(agent),
-        # The model that wrote the app (the chip shows it rather than today's configuration) and what a
-        # complete app still has wrong ("Complete with problems").
-        "builtWith": {"provider": agent.model_provider, "name": agent.model_name} if agent.model_name else None,
-        "problems": agent.problems or [],
-    })
+    state.update(
+        {
+            "blueprint": agent.blueprint,
+            "currentPhaseIndex": agent.current_phase_index,
+            "version": _current_version(agent),
+            # The model that wrote the app (the chip shows it rather than today's configuration) and what a
+            # complete app still has wrong ("Complete with problems").
+            "builtWith": {"provider": agent.model_provider, "name": agent.model_name} if agent.model_name else None,
+            "problems": agent.problems or [],
+        }
+    )
     files = _files(agent)
     entries = {f.path: file_entry(f) for f in files}
     state["files"] = list(entries.values())
@@ -123,8 +132,9 @@ def agent_snapshot(agent, *, request_host: str | None = None, budget: int | None
         state["filesTotal"] = len(entries)
         used = json_size(state)
 
-    messages = list(Message.objects.filter(agent=agent, cleared=False).order_by("-created_at", "-id")
-                    [:SNAPSHOT_MESSAGES + 1])
+    messages = list(
+        Message.objects.filter(agent=agent, cleared=False).order_by("-created_at", "-id")[: SNAPSHOT_MESSAGES + 1]
+    )
     allowance = (budget - used) // 2
     kept: list[dict] = []
     for message in messages[:SNAPSHOT_MESSAGES]:
@@ -168,9 +178,15 @@ def _vibesdk_fields(agent, state: dict, *, budget: int) -> dict:
     inline = all("fileContents" in f for f in files if f["complete"]) and "filesTotal" not in state
     preview = state["preview"]["previewUrl"] if state["preview"] else None
     fields = vibesdk.snapshot_fields(
-        query=agent.query, title=agent.title, blueprint=agent.blueprint, template=agent.template_name,
-        status=agent.status, generation_requested=agent.generation_requested, phases=state["phases"],
-        files=files if inline else [], preview_url=preview,
+        query=agent.query,
+        title=agent.title,
+        blueprint=agent.blueprint,
+        template=agent.template_name,
+        status=agent.status,
+        generation_requested=agent.generation_requested,
+        phases=state["phases"],
+        files=files if inline else [],
+        preview_url=preview,
     )
     if not inline or json_size(fields) > budget:
         fields.update(generatedFilesMap={}, generatedFilesInline=False)

@@ -117,8 +117,12 @@ def generate_blueprint(*, agent: Agent, cancel: CancelToken, on_chunk: Callable[
         query=agent.query, templates=[s.summary() for s in catalog.starters().values()], images=images
     )
     blueprint = _json_call(
-        agent=agent, action="blueprint", messages=messages, validate=prompts.validate_blueprint,
-        cancel=cancel, on_chunk=on_chunk,
+        agent=agent,
+        action="blueprint",
+        messages=messages,
+        validate=prompts.validate_blueprint,
+        cancel=cancel,
+        on_chunk=on_chunk,
     )
     starter = catalog.choose(requested=blueprint.get("template"), query=agent.query)
     blueprint["template"] = starter.name
@@ -239,7 +243,10 @@ def _stream_files(
     """Stream one answer into the files; a file that could not be taken as written is asked for again whole."""
     writer = _FileWriter(agent=agent, phase=phase)
     applier = AnswerApplier(
-        saver=writer, files=_files_context(agent), planned=_planned_paths(agent), warn=partial(warn, agent.pk),
+        saver=writer,
+        files=_files_context(agent),
+        planned=_planned_paths(agent),
+        warn=partial(warn, agent.pk),
         outlined=getattr(messages, "outlined", ()),
     )
     # A review's prose quotes code in Markdown blocks; only heredocs and edit blocks change files there.
@@ -258,12 +265,22 @@ def _stream_files(
     if ask_again:
         purposes = {f["path"]: f.get("purpose", "") for f in phase.files}
         for path, problem in applier.needs_whole.items():
-            retry = _fitted(agent, "file_regeneration", keep=[path], render=lambda files, path=path, problem=problem:
-                            prompts.file_regeneration_messages(
-                                blueprint=agent.blueprint, phase=phase_payload(phase), files=files,
-                                path=path, purpose=purposes.get(path, ""), problem=problem))
-            _stream_files(agent=agent, phase=phase, action="file_regeneration", messages=retry, cancel=cancel,
-                          ask_again=False)
+            retry = _fitted(
+                agent,
+                "file_regeneration",
+                keep=[path],
+                render=lambda files, path=path, problem=problem: prompts.file_regeneration_messages(
+                    blueprint=agent.blueprint,
+                    phase=phase_payload(phase),
+                    files=files,
+                    path=path,
+                    purpose=purposes.get(path, ""),
+                    problem=problem,
+                ),
+            )
+            _stream_files(
+                agent=agent, phase=phase, action="file_regeneration", messages=retry, cancel=cancel, ask_again=False
+            )
     return writer.written
 
 
@@ -283,8 +300,11 @@ def _planned_paths(agent: Agent) -> set[str]:
 
 
 def _remaining_files(phase: Phase) -> list[str]:
-    done = set(File.objects.filter(agent_id=phase.agent_id, phase=phase, complete=True, generating=False)
-               .values_list("path", flat=True))
+    done = set(
+        File.objects.filter(agent_id=phase.agent_id, phase=phase, complete=True, generating=False).values_list(
+            "path", flat=True
+        )
+    )
     return [f["path"] for f in phase.files if f["path"] not in done]
 
 
@@ -298,27 +318,36 @@ def implement_phase(*, agent: Agent, phase: Phase, cancel: CancelToken) -> None:
         request_messages = Message.objects.filter(agent=agent, role=MessageRole.USER, text__in=phase.requests)
         image_ids = [i for m in request_messages for i in (m.image_ids or [])]
         images = images_for(image_ids)
-        messages = _fitted(agent, "phase_implementation", keep=remaining, render=lambda files: (
-            prompts.phase_implementation_messages(
+        messages = _fitted(
+            agent,
+            "phase_implementation",
+            keep=remaining,
+            render=lambda files: prompts.phase_implementation_messages(
                 blueprint=agent.blueprint,
                 phase=phase_payload(phase),
                 files=files,
                 files_to_write=remaining,
                 requests=list(phase.requests),
                 images=images,
-            )
-        ))
+            ),
+        )
         _stream_files(agent=agent, phase=phase, action="phase_implementation", messages=messages, cancel=cancel)
 
     # A model that skipped a planned file gets one more, narrower request per missing file.
     purposes = {f["path"]: f.get("purpose", "") for f in phase.files}
     for path in _remaining_files(phase):
-        messages = _fitted(agent, "file_regeneration", keep=[path], render=lambda files, path=path: (
-            prompts.file_regeneration_messages(
-                blueprint=agent.blueprint, phase=phase_payload(phase), files=files,
-                path=path, purpose=purposes.get(path, ""),
-            )
-        ))
+        messages = _fitted(
+            agent,
+            "file_regeneration",
+            keep=[path],
+            render=lambda files, path=path: prompts.file_regeneration_messages(
+                blueprint=agent.blueprint,
+                phase=phase_payload(phase),
+                files=files,
+                path=path,
+                purpose=purposes.get(path, ""),
+            ),
+        )
         _stream_files(agent=agent, phase=phase, action="file_regeneration", messages=messages, cancel=cancel)
         if path in _remaining_files(phase):
             raise GenerationFailed(f"The model did not write {path}.", "MISSING_FILE")
@@ -352,19 +381,28 @@ def _check_files(*, agent: Agent, phase: Phase, paths: list[str], cancel: Cancel
     for path, errors in failing.items():
         error = "; ".join(errors)
         warn(agent.pk, code="CHECK_FAILED", file_path=path, message=f"{error}. Asking the model to fix {path}.")
-        messages = _fitted(agent, "file_regeneration", keep=[path], render=lambda files, path=path, error=error: (
-            prompts.file_regeneration_messages(
-                blueprint=agent.blueprint, phase=phase_payload(phase), files=files,
-                path=path, purpose=purposes.get(path, ""), problem=error,
-            )
-        ))
-        _stream_files(agent=agent, phase=phase, action="file_regeneration", messages=messages, cancel=cancel,
-                      ask_again=False)
+        messages = _fitted(
+            agent,
+            "file_regeneration",
+            keep=[path],
+            render=lambda files, path=path, error=error: prompts.file_regeneration_messages(
+                blueprint=agent.blueprint,
+                phase=phase_payload(phase),
+                files=files,
+                path=path,
+                purpose=purposes.get(path, ""),
+                problem=error,
+            ),
+        )
+        _stream_files(
+            agent=agent, phase=phase, action="file_regeneration", messages=messages, cancel=cancel, ask_again=False
+        )
     if failing:
         problems = checks.check_phase_files(_files_context(agent), paths)
     for problem in problems:
-        warn(agent.pk, code=problem.code, file_path=problem.file,
-             message=f"Still wrong after a retry: {problem.message}")
+        warn(
+            agent.pk, code=problem.code, file_path=problem.file, message=f"Still wrong after a retry: {problem.message}"
+        )
     return problems
 
 
@@ -386,15 +424,20 @@ def plan_next_phase(*, agent: Agent, cancel: CancelToken) -> Phase | None:
         return None
 
     emit(agent.pk, "phase_generating", message="Planning the next phase")
-    messages = _fitted(agent, "phase_generation", keep=(), render=lambda files: prompts.phase_plan_messages(
-        blueprint=agent.blueprint,
-        completed_phases=[
-            {"name": p.name, "description": p.description, "files": [f["path"] for f in p.files]} for p in phases
-        ],
-        files=files,
-        pending_requests=[m.text for m in pending],
-        phases_left=max(phases_left, 1),
-    ))
+    messages = _fitted(
+        agent,
+        "phase_generation",
+        keep=(),
+        render=lambda files: prompts.phase_plan_messages(
+            blueprint=agent.blueprint,
+            completed_phases=[
+                {"name": p.name, "description": p.description, "files": [f["path"] for f in p.files]} for p in phases
+            ],
+            files=files,
+            pending_requests=[m.text for m in pending],
+            phases_left=max(phases_left, 1),
+        ),
+    )
     plan = _json_call(
         agent=agent, action="phase_generation", messages=messages, validate=prompts.validate_phase_plan, cancel=cancel
     )
@@ -422,8 +465,12 @@ def plan_next_phase(*, agent: Agent, cancel: CancelToken) -> Phase | None:
 def review(*, agent: Agent, cancel: CancelToken) -> None:
     """A last look over the whole app; fixes come back as heredocs and land in the last phase."""
     last = Phase.objects.filter(agent=agent).order_by("-index").first()
-    messages = _fitted(agent, "code_review", keep=_files_context(agent),
-                       render=lambda files: prompts.code_review_messages(blueprint=agent.blueprint, files=files))
+    messages = _fitted(
+        agent,
+        "code_review",
+        keep=_files_context(agent),
+        render=lambda files: prompts.code_review_messages(blueprint=agent.blueprint, files=files),
+    )
     written = _stream_files(agent=agent, phase=last, action="code_review", messages=messages, cancel=cancel)
     if written:  # a fix must not break what the phases checked
         _check_files(agent=agent, phase=last, paths=written, cancel=cancel)

@@ -325,9 +325,7 @@ def _phase_summary(phase: Mapping[str, object]) -> dict[str, object]:
 # --- Messages per action ------------------------------------------------------------------------------
 
 
-def blueprint_messages(
-    *, query: str, templates: list[dict], images: tuple[ImageInput, ...] = ()
-) -> list[ChatMessage]:
+def blueprint_messages(*, query: str, templates: list[dict], images: tuple[ImageInput, ...] = ()) -> list[ChatMessage]:
     """Ask for the blueprint of a new app; `templates` are the starters the model may choose from."""
     offered = [{"name": t.get("name", ""), "description": t.get("description", "")} for t in templates]
     return [

@@ -52,6 +52,8 @@ def preview_payload(deployment: Deployment | None, *, request_host: str | None =
 
 def agent_latest_preview(*, agent: Agent, request_host: str | None = None) -> dict | None:
     return preview_payload(latest_deployment(agent=agent), request_host=request_host)
+
+
 def messages_before(*, agent: Agent, before: int | None = None, limit: int = 50) -> list[Message]:
     """The `limit` newest visible messages older than message `before` (all when None), newest first."""
     messages = Message.objects.filter(agent=agent, cleared=False)

@@ -28,12 +28,8 @@ MAX_IMAGES_PER_TURN = 2
 
 
 @transaction.atomic
-def agent_create(
-    *, owner, query: str, images: Iterable[Image] = (), template: str | None = None
-) -> Agent:
-    agent = Agent.objects.create(
-        owner=owner, query=query, status=AgentStatus.PLANNING, template_name=template or ""
-    )
+def agent_create(*, owner, query: str, images: Iterable[Image] = (), template: str | None = None) -> Agent:
+    agent = Agent.objects.create(owner=owner, query=query, status=AgentStatus.PLANNING, template_name=template or "")
     image_ids = []
     for image in images:
         image.agent = agent
@@ -49,8 +45,9 @@ def agent_generate_blueprint(*, agent: Agent) -> dict:
     outcome = pipeline.run(agent_id=agent.pk)
     agent.refresh_from_db()
     if agent.blueprint is None:
-        raise pipeline.GenerationFailed(agent.error or f"The blueprint was not written ({outcome.status}).",
-                                        "BLUEPRINT_FAILED")
+        raise pipeline.GenerationFailed(
+            agent.error or f"The blueprint was not written ({outcome.status}).", "BLUEPRINT_FAILED"
+        )
     return agent.blueprint
 
 
@@ -115,8 +112,13 @@ def agent_reply(*, agent: Agent, history: list[dict], text: str, images: list[Im
         for delta in client.stream(messages):
             parts.append(delta)
             if time.monotonic() - last_sent >= pipeline.CHUNK_EVENT_INTERVAL:
-                emit(agent.pk, "conversation_response", message="".join(parts), conversationId=conversation_id,
-                     isStreaming=True)
+                emit(
+                    agent.pk,
+                    "conversation_response",
+                    message="".join(parts),
+                    conversationId=conversation_id,
+                    isStreaming=True,
+                )
                 last_sent = time.monotonic()
     finally:
         thinking.flush()
@@ -161,4 +163,3 @@ def ticket_consume(*, key: str, agent_id) -> int | None:
     if value["agent"] != str(agent_id):
         return None
     return value["user"]
-

@@ -66,7 +66,9 @@ def start_sweeper(interval: float | None = None) -> None:
         if _sweeper is not None and _sweeper.is_alive():
             return
         _sweeper = threading.Thread(
-            target=_sweep_forever, args=(interval or settings.AGENT_SWEEP_INTERVAL,), name="atelier-sweeper",
+            target=_sweep_forever,
+            args=(interval or settings.AGENT_SWEEP_INTERVAL,),
+            name="atelier-sweeper",
             daemon=True,
         )
         _sweeper.start()

@@ -53,8 +53,11 @@ class VersionDiffApi(APIView):
 
 
 class VersionRestoreApi(APIView):
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT,
-                   description="A new version whose files are this version's, then a redeploy. 409 while generating.")
+    @extend_schema(
+        request=None,
+        responses=OpenApiTypes.OBJECT,
+        description="A new version whose files are this version's, then a redeploy. 409 while generating.",
+    )
     def post(self, request, agent_id, version_id):
         agent = _agent_or_404(request, agent_id)
         version = _version_or_404(agent, version_id)

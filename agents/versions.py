@@ -58,15 +58,20 @@ def _store_objects(*, agent_id, objects: Iterable[ShaFile]) -> None:
     """Insert the objects the agent does not have yet (objects are immutable, so a sha present is done)."""
     by_sha = {obj.id.decode(): obj for obj in objects}
     have = set(GitObject.objects.filter(agent_id=agent_id, sha__in=list(by_sha)).values_list("sha", flat=True))
-    GitObject.objects.bulk_create([
-        GitObject(agent_id=agent_id, sha=sha, type_num=obj.type_num, data=zlib.compress(obj.as_raw_string()))
-        for sha, obj in by_sha.items() if sha not in have
-    ])
+    GitObject.objects.bulk_create(
+        [
+            GitObject(agent_id=agent_id, sha=sha, type_num=obj.type_num, data=zlib.compress(obj.as_raw_string()))
+            for sha, obj in by_sha.items()
+            if sha not in have
+        ]
+    )
 
 
 def _load(rows) -> list[ShaFile]:
-    return [ShaFile.from_raw_string(type_num, zlib.decompress(bytes(data)), sha=sha.encode())
-            for sha, type_num, data in rows]
+    return [
+        ShaFile.from_raw_string(type_num, zlib.decompress(bytes(data)), sha=sha.encode())
+        for sha, type_num, data in rows
+    ]
 
 
 def _blob_texts(*, agent_id, shas: Iterable[str]) -> dict[str, str]:
@@ -117,8 +122,16 @@ def _model_trailer(agent_id) -> str:
 
 
 def _commit(
-    *, agent: Agent, files: Mapping[str, str], subject: str, body: str = "", trailers: Iterable[str] = (),
-    kind: str, phase: Phase | None = None, restored_from: Version | None = None, author: bytes = ATELIER_AUTHOR,
+    *,
+    agent: Agent,
+    files: Mapping[str, str],
+    subject: str,
+    body: str = "",
+    trailers: Iterable[str] = (),
+    kind: str,
+    phase: Phase | None = None,
+    restored_from: Version | None = None,
+    author: bytes = ATELIER_AUTHOR,
 ) -> Version:
     """Write one commit of `files` on top of the head, with its Version row and `version_created` event.
 
@@ -164,8 +177,12 @@ def _commit(
             deletions=sum(c["deletions"] for c in changes),
             created_at=now,
         )
-        emit(agent.pk, "version_created", message=f"Version {version.number}: {version.subject}",
-             version=version_payload(version))
+        emit(
+            agent.pk,
+            "version_created",
+            message=f"Version {version.number}: {version.subject}",
+            version=version_payload(version),
+        )
     return version
 
 
@@ -185,8 +202,15 @@ def commit_phase(*, agent: Agent, phase: Phase) -> Version:
     body = phase.description.strip()
     if requests:
         body += "\n\nRequested:\n" + "\n".join(f"- {r.strip()}" for r in requests)
-    return _commit(agent=agent, files=_complete_files(agent.pk), subject=phase.name or f"Phase {phase.index + 1}",
-                   body=body, trailers=[_model_trailer(agent.pk)], kind=VersionKind.PHASE, phase=phase)
+    return _commit(
+        agent=agent,
+        files=_complete_files(agent.pk),
+        subject=phase.name or f"Phase {phase.index + 1}",
+        body=body,
+        trailers=[_model_trailer(agent.pk)],
+        kind=VersionKind.PHASE,
+        phase=phase,
+    )
 
 
 def commit_review(*, agent: Agent) -> Version | None:
@@ -195,9 +219,14 @@ def commit_review(*, agent: Agent) -> Version | None:
     tip = head(agent=agent)
     if tip is not None and tip.manifest == {p: _blob(c).id.decode() for p, c in files.items()}:
         return None
-    return _commit(agent=agent, files=files, subject="Review fixes",
-                   body="Fixes from the final review of the whole app.", trailers=[_model_trailer(agent.pk)],
-                   kind=VersionKind.REVIEW)
+    return _commit(
+        agent=agent,
+        files=files,
+        subject="Review fixes",
+        body="Fixes from the final review of the whole app.",
+        trailers=[_model_trailer(agent.pk)],
+        kind=VersionKind.REVIEW,
+    )
 
 
 # ------------------------------------------------------------------------------------------- changes by users
@@ -233,10 +262,19 @@ def _write_files(*, agent: Agent, files: Mapping[str, str], remove_others: bool)
         if file is None:
             file = File(agent=agent, path=path)
         file.content, file.sha256, file.complete, file.generating, file.draft = (
-            content, File.digest(content), True, False, "")
+            content,
+            File.digest(content),
+            True,
+            False,
+            "",
+        )
         file.save()
-        emit(agent.pk, "file_generated", message=f"Wrote {path}",
-             file={"filePath": path, "fileContents": content, "filePurpose": file.purpose})
+        emit(
+            agent.pk,
+            "file_generated",
+            message=f"Wrote {path}",
+            file={"filePath": path, "fileContents": content, "filePurpose": file.purpose},
+        )
 
 
 def restore(*, agent: Agent, version: Version, user) -> Version:
@@ -252,9 +290,13 @@ def restore(*, agent: Agent, version: Version, user) -> Version:
         files = version_files(version)
         _write_files(agent=agent, files=files, remove_others=True)
         restored = _commit(
-            agent=agent, files=files, subject=f"Restore version {version.number}: {version.subject}"[:300],
+            agent=agent,
+            files=files,
+            subject=f"Restore version {version.number}: {version.subject}"[:300],
             body=f"Restores the files of version {version.number} ({version.sha[:12]}).",
-            trailers=[f"Restored-From: {version.sha}"], kind=VersionKind.RESTORE, restored_from=version,
+            trailers=[f"Restored-From: {version.sha}"],
+            kind=VersionKind.RESTORE,
+            restored_from=version,
             author=_user_author(user),
         )
     redeploy(agent)
@@ -281,8 +323,9 @@ def edit_file(*, agent: Agent, path: str, content: str, user) -> Version:
             return tip
         files[path] = content
         _write_files(agent=agent, files={path: content}, remove_others=False)
-        edited = _commit(agent=agent, files=files, subject=f"Edited {path}"[:300], kind=VersionKind.EDIT,
-                         author=_user_author(user))
+        edited = _commit(
+            agent=agent, files=files, subject=f"Edited {path}"[:300], kind=VersionKind.EDIT, author=_user_author(user)
+        )
     redeploy(agent)
     return edited
 
@@ -349,13 +392,21 @@ def version_diff(*, version: Version) -> list[FileDiff]:
         before = texts[old_manifest[path]] if path in old_manifest else ""
         after = texts[version.manifest[path]] if path in version.manifest else ""
         lines = difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True),
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
             fromfile=f"a/{path}" if path in old_manifest else "/dev/null",
             tofile=f"b/{path}" if path in version.manifest else "/dev/null",
         )
         text = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
-        diffs.append(FileDiff(path=path, change=change["change"], additions=change["additions"],
-                              deletions=change["deletions"], diff=text))
+        diffs.append(
+            FileDiff(
+                path=path,
+                change=change["change"],
+                additions=change["additions"],
+                deletions=change["deletions"],
+                diff=text,
+            )
+        )
     return diffs
 
 

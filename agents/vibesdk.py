@@ -36,8 +36,11 @@ def generated_files_map(files: Iterable[dict], *, max_bytes: int = FILES_MAP_MAX
     for file in files:
         if not file.get("complete"):
             continue
-        entry = {"filePath": file["filePath"], "fileContents": file["fileContents"],
-                 "filePurpose": file.get("filePurpose", "")}
+        entry = {
+            "filePath": file["filePath"],
+            "fileContents": file["fileContents"],
+            "filePurpose": file.get("filePurpose", ""),
+        }
         size += len(json.dumps(entry))
         if size > max_bytes:
             return None
@@ -46,17 +49,33 @@ def generated_files_map(files: Iterable[dict], *, max_bytes: int = FILES_MAP_MAX
 
 
 def generated_phases(phases: Iterable[dict]) -> list[dict]:
-    return [{"name": p["name"], "description": p.get("description", ""), "files": p.get("files", []),
-             "completed": p.get("status") == "done"} for p in phases]
+    return [
+        {
+            "name": p["name"],
+            "description": p.get("description", ""),
+            "files": p.get("files", []),
+            "completed": p.get("status") == "done",
+        }
+        for p in phases
+    ]
 
 
 def should_be_generating(*, status: str, generation_requested: bool) -> bool:
     return status == "generating" or (generation_requested and status not in _FINISHED)
 
 
-def snapshot_fields(*, query: str, title: str, blueprint: dict | None, template: str, status: str,
-                    generation_requested: bool, phases: list[dict], files: list[dict],
-                    preview_url: str | None) -> dict:
+def snapshot_fields(
+    *,
+    query: str,
+    title: str,
+    blueprint: dict | None,
+    template: str,
+    status: str,
+    generation_requested: bool,
+    phases: list[dict],
+    files: list[dict],
+    preview_url: str | None,
+) -> dict:
     """The fields of VibeSDK's `AgentState` its client reads from `agent_connected.state`."""
     files_map = generated_files_map(files)
     return {
@@ -84,9 +103,21 @@ def app_status(status: str) -> str:
     return "completed" if status == "complete" else "generating"
 
 
-def app_item(*, agent_id: str, title: str, query: str, status: str, visibility: str, user_id: int,
-             created_at: str, updated_at: str, preview_url: str | None, deployment_id: str | None,
-             last_deployed_at: str | None, framework: str) -> dict:
+def app_item(
+    *,
+    agent_id: str,
+    title: str,
+    query: str,
+    status: str,
+    visibility: str,
+    user_id: int,
+    created_at: str,
+    updated_at: str,
+    preview_url: str | None,
+    deployment_id: str | None,
+    last_deployed_at: str | None,
+    framework: str,
+) -> dict:
     """One app as VibeSDK's `AppWithFavoriteStatus`, plus Atelier's `agentId` and `previewUrl`."""
     return {
         "id": agent_id,

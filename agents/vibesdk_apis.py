@@ -45,13 +45,22 @@ class VibeCodegenApi(CodegenApi):
     class InputSerializer(serializers.Serializer):
         query = serializers.CharField(trim_whitespace=True, allow_blank=True)
         selectedTemplate = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=64)
-        projectType = serializers.ChoiceField(choices=["app", "auto"], required=False, allow_null=True,
-                                              error_messages={"invalid_choice": "Atelier builds apps only."})
-        behaviorType = serializers.ChoiceField(choices=["phasic"], required=False, allow_null=True,
-                                               error_messages={"invalid_choice": "Atelier builds in phases only."})
+        projectType = serializers.ChoiceField(
+            choices=["app", "auto"],
+            required=False,
+            allow_null=True,
+            error_messages={"invalid_choice": "Atelier builds apps only."},
+        )
+        behaviorType = serializers.ChoiceField(
+            choices=["phasic"],
+            required=False,
+            allow_null=True,
+            error_messages={"invalid_choice": "Atelier builds in phases only."},
+        )
         language = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=64)
-        frameworks = serializers.ListField(child=serializers.CharField(max_length=64), required=False,
-                                           allow_null=True, max_length=20)
+        frameworks = serializers.ListField(
+            child=serializers.CharField(max_length=64), required=False, allow_null=True, max_length=20
+        )
         images = serializers.ListField(child=serializers.JSONField(), required=False, allow_null=True)
         credentials = serializers.JSONField(required=False, allow_null=True)
 
@@ -60,8 +69,10 @@ class VibeCodegenApi(CodegenApi):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if values.get("credentials"):
-            raise InvalidInput("credentials: per-request provider keys are not accepted here; save your keys "
-                               "once in Settings → Models (/settings/, or POST /api/providers).")
+            raise InvalidInput(
+                "credentials: per-request provider keys are not accepted here; save your keys "
+                "once in Settings → Models (/settings/, or POST /api/providers)."
+            )
         attachments = values.get("images") or []
         if len(attachments) > services.MAX_IMAGES_PER_TURN:
             raise InvalidInput(f"images: at most {services.MAX_IMAGES_PER_TURN} images per request.")
@@ -71,7 +82,7 @@ class VibeCodegenApi(CodegenApi):
         request=InputSerializer,
         responses={(200, "application/x-ndjson"): OpenApiTypes.STR},
         description="VibeSDK's name for POST /api/agent/codegen: the same NDJSON stream (start, chunk…, "
-                    "blueprint | error), with `selectedTemplate` and inline base64 `images`.",
+        "blueprint | error), with `selectedTemplate` and inline base64 `images`.",
     )
     def post(self, request):
         return super().post(request)
@@ -82,7 +93,8 @@ class WsTicketApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         resourceType = serializers.ChoiceField(
-            choices=["agent"], error_messages={"invalid_choice": "Only agent tickets exist here."})
+            choices=["agent"], error_messages={"invalid_choice": "Only agent tickets exist here."}
+        )
         resourceId = serializers.CharField(max_length=64)
 
     class OutputSerializer(serializers.Serializer):
@@ -98,8 +110,14 @@ class WsTicketApi(APIView):
         agent = _own_agent(request, data.validated_data["resourceId"])
         ticket = services.ticket_issue(user=request.user, agent=agent)
         expires_at = timezone.now() + timedelta(seconds=settings.WS_TICKET_SECONDS)
-        return Response({"ticket": ticket, "expiresIn": settings.WS_TICKET_SECONDS,
-                         "expiresAt": expires_at.isoformat(), "websocketUrl": _ws_url(request, agent.pk)})
+        return Response(
+            {
+                "ticket": ticket,
+                "expiresIn": settings.WS_TICKET_SECONDS,
+                "expiresAt": expires_at.isoformat(),
+                "websocketUrl": _ws_url(request, agent.pk),
+            }
+        )
 
 
 def _latest_ready(agents) -> dict:
@@ -120,9 +138,15 @@ def _app_items(agents: list, *, request_host: str) -> list[dict]:
 
 def _app_item(agent, deployment, *, request_host: str) -> dict:
     return vibesdk.app_item(
-        agent_id=str(agent.pk), title=agent.title, query=agent.query, status=agent.status,
-        visibility=agent.visibility, user_id=agent.owner_id, created_at=agent.created_at.isoformat(),
-        updated_at=agent.updated_at.isoformat(), framework=agent.template_name,
+        agent_id=str(agent.pk),
+        title=agent.title,
+        query=agent.query,
+        status=agent.status,
+        visibility=agent.visibility,
+        user_id=agent.owner_id,
+        created_at=agent.created_at.isoformat(),
+        updated_at=agent.updated_at.isoformat(),
+        framework=agent.template_name,
         preview_url=preview_url(deployment_id=deployment.pk, request_host=request_host) if deployment else None,
         deployment_id=str(deployment.pk) if deployment else None,
         last_deployed_at=deployment.updated_at.isoformat() if deployment else None,
@@ -156,17 +180,21 @@ class AppDetailApi(APIView):
         deployment = _latest_ready([agent]).get(agent.pk)
         files = selectors.agent_files(agent=agent)
         purposes = dict(agent.files.values_list("path", "purpose"))
-        return Response({
-            **_app_item(agent, deployment, request_host=request.get_host()),
-            "cloudflareUrl": None,
-            "behaviorType": vibesdk.BEHAVIOR_TYPE,
-            "user": {"id": str(agent.owner_id), "displayName": agent.owner.username, "avatarUrl": None},
-            "agentSummary": {
-                "query": agent.query,
-                "generatedCode": [{"filePath": path, "fileContents": content, "explanation": purposes.get(path, "")}
-                                  for path, content in files.items()],
-            },
-        })
+        return Response(
+            {
+                **_app_item(agent, deployment, request_host=request.get_host()),
+                "cloudflareUrl": None,
+                "behaviorType": vibesdk.BEHAVIOR_TYPE,
+                "user": {"id": str(agent.owner_id), "displayName": agent.owner.username, "avatarUrl": None},
+                "agentSummary": {
+                    "query": agent.query,
+                    "generatedCode": [
+                        {"filePath": path, "fileContents": content, "explanation": purposes.get(path, "")}
+                        for path, content in files.items()
+                    ],
+                },
+            }
+        )
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def delete(self, request, app_id):

@@ -33,8 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("benchmark", choices=[*BENCHMARKS, "all"])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks that it runs, measures nothing")
-    parser.add_argument("--profile", action="store_true",
-                        help="sample the servers (latency) and the run (pipeline) with py-spy under the heaviest load")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the servers (latency) and the run (pipeline) with py-spy under the heaviest load",
+    )
     args = parser.parse_args(argv)
     raise_nofile_limit()
     names = BENCHMARKS if args.benchmark == "all" else (args.benchmark,)

@@ -63,8 +63,10 @@ class Clients:
             return await self.connect(command)
         if kind == "count":
             phase = self.phases.get(command["phase"])
-            return {"received": len(phase.latency_ns) if phase else 0,
-                    "open": sum(1 for s in self.sockets if s.closed_code is None)}
+            return {
+                "received": len(phase.latency_ns) if phase else 0,
+                "open": sum(1 for s in self.sockets if s.closed_code is None),
+            }
         if kind == "report":
             return self.report(command["phase"])
         if kind == "close":
@@ -82,8 +84,15 @@ class Clients:
             async with limit:
                 try:
                     connection = await connect(
-                        url, origin=_origin(command.get("origin"), url), additional_headers=headers, compression=None,
-                        proxy=None, ping_interval=None, max_size=2**23, max_queue=256, open_timeout=60,
+                        url,
+                        origin=_origin(command.get("origin"), url),
+                        additional_headers=headers,
+                        compression=None,
+                        proxy=None,
+                        ping_interval=None,
+                        max_size=2**23,
+                        max_queue=256,
+                        open_timeout=60,
                     )
                     first = json.loads(await asyncio.wait_for(connection.recv(), 60))
                 except (OSError, ConnectionClosed, TimeoutError, ValueError) as exc:
@@ -100,8 +109,12 @@ class Clients:
             task.add_done_callback(self.tasks.discard)
 
         await asyncio.gather(*(open_one(url, agent_id) for url, agent_id in command["sockets"]))
-        return {"connected": len(command["sockets"]) - len(failures), "failed": len(failures),
-                "errors": failures[:3], "elapsed_s": time.perf_counter() - start}
+        return {
+            "connected": len(command["sockets"]) - len(failures),
+            "failed": len(failures),
+            "errors": failures[:3],
+            "elapsed_s": time.perf_counter() - start,
+        }
 
     async def pump(self, socket: Socket) -> None:
         loads, phases, seqs = json.loads, self.phases, socket.seqs

@@ -80,6 +80,7 @@ def terminate(process: subprocess.Popen, *, grace: float) -> None:
         process.kill()
         process.wait()
 
+
 class Child:
     """A child process driven by JSON lines (commands on stdin, `@bench` answers on stdout)."""
 
@@ -88,8 +89,15 @@ class Child:
         self.log_path = log_dir() / f"{name}.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            list(argv), cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
-            text=True, bufsize=1, preexec_fn=raise_nofile_limit,
+            list(argv),
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            bufsize=1,
+            preexec_fn=raise_nofile_limit,
         )
         self._answers: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, name=f"bench-read-{name}", daemon=True).start()
@@ -101,7 +109,7 @@ class Child:
     def _read(self) -> None:
         for line in self.process.stdout:
             if line.startswith(PROTOCOL_PREFIX):
-                self._answers.put(json.loads(line[len(PROTOCOL_PREFIX):]))
+                self._answers.put(json.loads(line[len(PROTOCOL_PREFIX) :]))
         self._answers.put(None)
 
     def send(self, command: dict) -> None:
@@ -150,7 +158,12 @@ class Server:
         self.log_path = log_dir() / f"{name}.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            list(argv), cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
+            list(argv),
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=self._log,
             preexec_fn=raise_nofile_limit,
         )
 
@@ -191,8 +204,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, *, process: subprocess.Popen | None = None, log_path: Path | None = None,
-                  timeout: float = 60.0) -> None:
+def wait_for_port(
+    port: int, *, process: subprocess.Popen | None = None, log_path: Path | None = None, timeout: float = 60.0
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -235,24 +249,26 @@ def rss_bytes(pid: int) -> int:
 def django_env(*, data_dir: Path, database_url: str, redis_url: str = "", **extra: str) -> dict[str, str]:
     """The environment of a production-like Atelier process (DEBUG off, plain HTTP on loopback)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ATELIER_", "DJANGO_", "REDIS_URL", "DATABASE_"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "PYTHONPATH": str(ROOT),
-        "PYTHONUNBUFFERED": "1",
-        "DEBUG": "false",
-        "SECRET_KEY": "atelier-bench-" + "x" * 40,
-        "ATELIER_FERNET_KEY": "YmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtYmU=",
-        "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
-        "ATELIER_DATA_DIR": str(data_dir),
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        # The benchmarks create many apps and chats; the per-user limits are not what is measured.
-        "ATELIER_CODEGEN_RATE": "100000/m",
-        "ATELIER_LLM_RATE": "100000/m",
-        "ATELIER_AUTO_DEPLOY_PREVIEW": "false",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+            "DEBUG": "false",
+            "SECRET_KEY": "atelier-bench-" + "x" * 40,
+            "ATELIER_FERNET_KEY": "YmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtYmU=",
+            "SECURE_SSL_REDIRECT": "false",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_LEVEL": "WARNING",
+            "ATELIER_DATA_DIR": str(data_dir),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            # The benchmarks create many apps and chats; the per-user limits are not what is measured.
+            "ATELIER_CODEGEN_RATE": "100000/m",
+            "ATELIER_LLM_RATE": "100000/m",
+            "ATELIER_AUTO_DEPLOY_PREVIEW": "false",
+        }
+    )
     env.update(extra)
     return env
 
@@ -299,10 +315,14 @@ class Deployment:
             # Migrating takes seconds: start from a copy of an already migrated, still empty database.
             shutil.copyfile(_SQLITE_TEMPLATE, self.data_dir / "db.sqlite3")
         out = subprocess.run(
-            [PYTHON, "-m", "bench.djsetup", "--agents", str(agents), *extra], cwd=ROOT, env=self.env(),
-            capture_output=True, text=True, timeout=300,
+            [PYTHON, "-m", "bench.djsetup", "--agents", str(agents), *extra],
+            cwd=ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
-        answers = [line[len(PROTOCOL_PREFIX):] for line in out.stdout.splitlines() if line.startswith(PROTOCOL_PREFIX)]
+        answers = [line[len(PROTOCOL_PREFIX) :] for line in out.stdout.splitlines() if line.startswith(PROTOCOL_PREFIX)]
         if out.returncode != 0 or not answers:
             raise BenchError(f"setting up {self.name} failed:\n{out.stderr[-3000:]}")
         self.answer = data = json.loads(answers[-1])
@@ -431,7 +451,11 @@ def write_result(name: str, data: dict) -> Path:
     folder = results_dir() / ("smoke" if data.get("smoke") else "")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
-    payload = {"benchmark": name, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine_info(),
-               **data}
+    payload = {
+        "benchmark": name,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": machine_info(),
+        **data,
+    }
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
     return path

@@ -45,14 +45,17 @@ def main() -> None:
     client = Client()
     client.force_login(user)
     token, _ = Token.objects.get_or_create(user=user)
-    say({
-        "agents": [str(agent.pk) for agent in agents],
-        "cookie": f"sessionid={client.cookies['sessionid'].value}",
-        "token": token.key,
-        "template": str(template) if template else None,
-        "blueprint_timing": time_blueprint(query=args.time_blueprint, delay=args.delay, runs=args.runs)
-        if args.time_blueprint else None,
-    })
+    say(
+        {
+            "agents": [str(agent.pk) for agent in agents],
+            "cookie": f"sessionid={client.cookies['sessionid'].value}",
+            "token": token.key,
+            "template": str(template) if template else None,
+            "blueprint_timing": time_blueprint(query=args.time_blueprint, delay=args.delay, runs=args.runs)
+            if args.time_blueprint
+            else None,
+        }
+    )
 
 
 def time_blueprint(*, query: str, delay: float, runs: int) -> list[dict]:
@@ -67,15 +70,18 @@ def time_blueprint(*, query: str, delay: float, runs: int) -> list[dict]:
         messages = prompts.blueprint_messages(
             query=query, templates=[s.summary() for s in catalog.starters().values()], images=()
         )
-        client = OfflineClient(action="blueprint", settings=ModelSettings(provider="offline", model="atelier-offline",
-                                                                          chunk_delay=delay))
+        client = OfflineClient(
+            action="blueprint", settings=ModelSettings(provider="offline", model="atelier-offline", chunk_delay=delay)
+        )
         arrivals = [time.perf_counter() for _ in client.stream(messages)]
-        results.append({
-            "first_chunk_s": arrivals[0] - start,
-            "gaps_s": [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)],
-            "total_s": arrivals[-1] - start,
-            "chunks": len(arrivals),
-        })
+        results.append(
+            {
+                "first_chunk_s": arrivals[0] - start,
+                "gaps_s": [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)],
+                "total_s": arrivals[-1] - start,
+                "chunks": len(arrivals),
+            }
+        )
     return results
 
 

@@ -23,8 +23,9 @@ CHUNK = ("const item = document.createElement('li'); item.textContent = todo.tit
 Send = Callable[[int, str], int]  # (agent index, phase) -> seq of the event sent
 
 
-def run_schedule(*, send: Send, agents: int, phase: str, rate: float = 0.0, duration: float = 0.0,
-                 burst: int = 0) -> dict:
+def run_schedule(
+    *, send: Send, agents: int, phase: str, rate: float = 0.0, duration: float = 0.0, burst: int = 0
+) -> dict:
     """Emit to every agent either `rate`/s for `duration` s (staggered across agents) or `burst` at once."""
     seqs: list[list[int]] = [[] for _ in range(agents)]
     costs: list[float] = []
@@ -72,9 +73,16 @@ def serve(make_send: Callable[[Sequence[str]], Send]) -> None:
                 say({"error": f"unknown command {command['cmd']!r}"})
                 continue
             send = make_send(command["agents"])
-            say(run_schedule(send=send, agents=len(command["agents"]), phase=command["phase"],
-                             rate=command.get("rate", 0.0), duration=command.get("duration", 0.0),
-                             burst=command.get("burst", 0)))
+            say(
+                run_schedule(
+                    send=send,
+                    agents=len(command["agents"]),
+                    phase=command["phase"],
+                    rate=command.get("rate", 0.0),
+                    duration=command.get("duration", 0.0),
+                    burst=command.get("burst", 0),
+                )
+            )
         except Exception as exc:  # noqa: BLE001 - reported to the orchestrator, which stops the benchmark
             say({"error": f"{type(exc).__name__}: {exc}"})
 
@@ -83,8 +91,9 @@ def django_sender(agent_ids: Sequence[str]) -> Send:
     from agents.events import emit
 
     def send(k: int, phase: str) -> int:
-        frame = emit(agent_ids[k], "file_chunk_generated", filePath="src/bench.js", chunk=CHUNK,
-                     t=time.time_ns(), phase=phase)
+        frame = emit(
+            agent_ids[k], "file_chunk_generated", filePath="src/bench.js", chunk=CHUNK, t=time.time_ns(), phase=phase
+        )
         return frame["seq"]
 
     return send

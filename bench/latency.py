@@ -70,8 +70,7 @@ class Setup:
 
 def _raw(stack: ExitStack, agents: int) -> Setup:
     port = free_port()
-    server = stack.enter_context(Child("latency-raw-server", [PYTHON, "-m", "bench.raw_server",
-                                                                      "--port", str(port)]))
+    server = stack.enter_context(Child("latency-raw-server", [PYTHON, "-m", "bench.raw_server", "--port", str(port)]))
     server.answer(timeout=30)
     return Setup("raw", [f"ws://127.0.0.1:{port}"], [str(uuid.uuid4()) for _ in range(agents)], server, [server.pid])
 
@@ -80,13 +79,20 @@ def _embedded(stack: ExitStack, agents: int) -> Setup:
     deployment = stack.enter_context(Deployment("latency-embedded"))
     deployment.setup(agents=agents)
     port = free_port()
-    server = stack.enter_context(Child("latency-embedded-server",
-                                                [PYTHON, "-m", "bench.server", "--port", str(port)],
-                                                env=deployment.env()))
+    server = stack.enter_context(
+        Child("latency-embedded-server", [PYTHON, "-m", "bench.server", "--port", str(port)], env=deployment.env())
+    )
     server.answer(timeout=60)
     wait_for_port(port)
-    return Setup("embedded", [f"ws://127.0.0.1:{port}"], deployment.agent_ids, server, [server.pid],
-                 origin=f"http://127.0.0.1:{port}", headers={"Cookie": deployment.session_cookie})
+    return Setup(
+        "embedded",
+        [f"ws://127.0.0.1:{port}"],
+        deployment.agent_ids,
+        server,
+        [server.pid],
+        origin=f"http://127.0.0.1:{port}",
+        headers={"Cookie": deployment.session_cookie},
+    )
 
 
 def _redis(stack: ExitStack, agents: int, redis_url: str) -> Setup:
@@ -94,14 +100,19 @@ def _redis(stack: ExitStack, agents: int, redis_url: str) -> Setup:
     deployment.setup(agents=agents)
     # Started together, then waited for: each takes seconds to import Django.
     servers = [stack.enter_context(daphne(f"latency-redis-daphne-{i}", env=deployment.env())) for i in range(2)]
-    emitter = stack.enter_context(Child("latency-redis-emitter", [PYTHON, "-m", "bench.emitter"],
-                                        env=deployment.env()))
+    emitter = stack.enter_context(Child("latency-redis-emitter", [PYTHON, "-m", "bench.emitter"], env=deployment.env()))
     for server in servers:
         server.wait_ready()
     emitter.answer(timeout=60)
-    return Setup("redis", [f"ws://127.0.0.1:{s.port}" for s in servers], deployment.agent_ids, emitter,
-                 [s.pid for s in servers], origin="same",
-                 headers={"Cookie": deployment.session_cookie})
+    return Setup(
+        "redis",
+        [f"ws://127.0.0.1:{s.port}" for s in servers],
+        deployment.agent_ids,
+        emitter,
+        [s.pid for s in servers],
+        origin="same",
+        headers={"Cookie": deployment.session_cookie},
+    )
 
 
 def _open_clients(stack: ExitStack, setup: Setup, sockets: int, agents: list[str]) -> tuple[list[Child], dict, float]:
@@ -116,8 +127,9 @@ def _open_clients(stack: ExitStack, setup: Setup, sockets: int, agents: list[str
         url = f"{setup.urls[i % len(setup.urls)]}/api/agent/{agent_id}/ws"
         plans[i % processes].append([url, agent_id])
     for p, plan in enumerate(plans):
-        client = stack.enter_context(Child(f"latency-{setup.name}-clients-{sockets}-{p}",
-                                                    [PYTHON, "-m", "bench.clients"]))
+        client = stack.enter_context(
+            Child(f"latency-{setup.name}-clients-{sockets}-{p}", [PYTHON, "-m", "bench.clients"])
+        )
         client.answer(timeout=30)
         client.send({"cmd": "connect", "sockets": plan, "origin": setup.origin or None, "headers": setup.headers})
         clients.append(client)
@@ -129,8 +141,9 @@ def _open_clients(stack: ExitStack, setup: Setup, sockets: int, agents: list[str
     return clients, per_agent, time.perf_counter() - start
 
 
-def _phase(setup: Setup, clients: list[Child], per_agent: dict[str, int], agents: list[str], phase: str,
-           **emit: float) -> dict:
+def _phase(
+    setup: Setup, clients: list[Child], per_agent: dict[str, int], agents: list[str], phase: str, **emit: float
+) -> dict:
     cpu_before = [cpu_seconds(pid) for pid in setup.server_pids]
     separate_emitter = setup.emitter.pid not in setup.server_pids
     emitter_before = cpu_seconds(setup.emitter.pid) if separate_emitter else 0.0
@@ -183,8 +196,9 @@ def _settle(clients: list[Child], phase: str, expected_total: int) -> None:
         time.sleep(0.05)
 
 
-def _row(config: str, sockets: int, agents: int, load: str, phases: list[dict], *, offered: float | None,
-         processes: int) -> dict:
+def _row(
+    config: str, sockets: int, agents: int, load: str, phases: list[dict], *, offered: float | None, processes: int
+) -> dict:
     latencies = [v for p in phases for v in p["latency_values_ms"]]
     received = sum(p["received"] for p in phases)
     span = sum(p["span_s"] for p in phases if not math.isnan(p["span_s"]))
@@ -234,8 +248,9 @@ def _measure(setup: Setup, sizes: Sizes, log, profile: bool) -> list[dict]:
     processes = len(setup.server_pids)
     for sockets in sizes.sockets:
         agents = setup.agent_ids[: max(1, math.ceil(sockets / sizes.fanout))]
-        loads: list[tuple[str, dict]] = [(f"{rate}/s", {"rate": rate, "duration": sizes.duration})
-                                         for rate in sizes.rates]
+        loads: list[tuple[str, dict]] = [
+            (f"{rate}/s", {"rate": rate, "duration": sizes.duration}) for rate in sizes.rates
+        ]
         loads.append((f"burst {sizes.burst}x{sizes.bursts}", {"burst": sizes.burst}))
         for load, emit in loads:
             # Fresh sockets for every load: what one load left queued must not be counted in the next.
@@ -247,16 +262,32 @@ def _measure(setup: Setup, sizes: Sizes, log, profile: bool) -> list[dict]:
                 if profile and heaviest:
                     from bench.profile import Recording
 
-                    recordings = [Recording(f"latency-{setup.name}-{sockets}-{emit['rate']}-{i}", pid,
-                                            sizes.duration) for i, pid in enumerate(setup.server_pids)]
+                    recordings = [
+                        Recording(f"latency-{setup.name}-{sockets}-{emit['rate']}-{i}", pid, sizes.duration)
+                        for i, pid in enumerate(setup.server_pids)
+                    ]
                     if setup.emitter.pid not in setup.server_pids:
-                        recordings.append(Recording(f"latency-{setup.name}-{sockets}-{emit['rate']}-emitter",
-                                                    setup.emitter.pid, sizes.duration))
+                        recordings.append(
+                            Recording(
+                                f"latency-{setup.name}-{sockets}-{emit['rate']}-emitter",
+                                setup.emitter.pid,
+                                sizes.duration,
+                            )
+                        )
                 repeats = sizes.bursts if "burst" in emit else 1
-                phases = [_phase(setup, clients, per_agent, agents, f"{setup.name}-{sockets}-{load}-{n}", **emit)
-                          for n in range(repeats)]
-                row = _row(setup.name, sockets, len(agents), load, phases,
-                           offered=emit["rate"] * sockets if "rate" in emit else None, processes=processes)
+                phases = [
+                    _phase(setup, clients, per_agent, agents, f"{setup.name}-{sockets}-{load}-{n}", **emit)
+                    for n in range(repeats)
+                ]
+                row = _row(
+                    setup.name,
+                    sockets,
+                    len(agents),
+                    load,
+                    phases,
+                    offered=emit["rate"] * sockets if "rate" in emit else None,
+                    processes=processes,
+                )
                 row["connect_s"] = connect_s
                 row["profiles"] = [r.finish() for r in recordings]
                 rows.append(row)
@@ -267,8 +298,15 @@ def _measure(setup: Setup, sizes: Sizes, log, profile: bool) -> list[dict]:
     return rows
 
 
-def run(*, smoke: bool = False, redis_url: str | None = None, configs: tuple[str, ...] = ("raw", "embedded", "redis"),
-        profile: bool = False, sizes: Sizes | None = None, echo=print) -> dict:
+def run(
+    *,
+    smoke: bool = False,
+    redis_url: str | None = None,
+    configs: tuple[str, ...] = ("raw", "embedded", "redis"),
+    profile: bool = False,
+    sizes: Sizes | None = None,
+    echo=print,
+) -> dict:
     sizes = sizes or (SMOKE if smoke else Sizes())
     redis_url = redis_url or os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
     max_agents = max(1, math.ceil(max(sizes.sockets) / sizes.fanout))
@@ -277,9 +315,11 @@ def run(*, smoke: bool = False, redis_url: str | None = None, configs: tuple[str
 
     def log(row: dict) -> None:
         lat = row["latency_ms"]
-        echo(f"  {row['config']:>8} {row['sockets']:>4} sockets {row['load']:>14}: "
-             f"p50 {fmt(lat['p50'], 2)} p99 {fmt(lat['p99'], 2)} ms, {fmt(row['delivered_fps'], 0)} frames/s, "
-             f"lost {row['lost']}, {row['sockets']} sockets connected in {row['connect_s']:.1f} s")
+        echo(
+            f"  {row['config']:>8} {row['sockets']:>4} sockets {row['load']:>14}: "
+            f"p50 {fmt(lat['p50'], 2)} p99 {fmt(lat['p99'], 2)} ms, {fmt(row['delivered_fps'], 0)} frames/s, "
+            f"lost {row['lost']}, {row['sockets']} sockets connected in {row['connect_s']:.1f} s"
+        )
 
     for config in configs:
         if config == "redis":
@@ -320,14 +360,17 @@ def summarise(rows: list[dict]) -> list[dict]:
     if steady_embedded:
         worst = max(steady_embedded, key=lambda r: r["latency_ms"]["p99"] or 0)
         where = f"{worst['sockets']} sockets x {worst['load']}"
-        targets.append({
-            "target": "embedded: event at the socket <= 20 ms after emit() (p99, every steady load)",
-            "figure": f"worst p99 {fmt(worst['latency_ms']['p99'], 2)} ms ({where})",
-            "met": all((r["latency_ms"]["p99"] or math.inf) <= 20 for r in steady_embedded),
-            "ratio_to_raw": ratio(worst["latency_ms"]["p99"],
-                                  (_find(rows, "raw", worst["sockets"], worst["load"]) or {}).get("latency_ms",
-                                                                                                 {}).get("p99")),
-        })
+        targets.append(
+            {
+                "target": "embedded: event at the socket <= 20 ms after emit() (p99, every steady load)",
+                "figure": f"worst p99 {fmt(worst['latency_ms']['p99'], 2)} ms ({where})",
+                "met": all((r["latency_ms"]["p99"] or math.inf) <= 20 for r in steady_embedded),
+                "ratio_to_raw": ratio(
+                    worst["latency_ms"]["p99"],
+                    (_find(rows, "raw", worst["sockets"], worst["load"]) or {}).get("latency_ms", {}).get("p99"),
+                ),
+            }
+        )
     largest = max((r["sockets"] for r in rows), default=0)
     redis_row = _find(rows, "redis", largest, "20/s")
     raw_row = _find(rows, "raw", largest, "20/s")
@@ -335,27 +378,36 @@ def summarise(rows: list[dict]) -> list[dict]:
         p99 = redis_row["latency_ms"]["p99"]
         base = raw_row["latency_ms"]["p99"] if raw_row else None
         r = ratio(p99, base)
-        targets.append({
-            "target": f"redis: {largest} sockets x 20 events/s p99 <= 50 ms and <= 4x raw p99",
-            "figure": f"p99 {fmt(p99, 2)} ms (raw {fmt(base, 2)} ms)",
-            "met": p99 is not None and p99 <= 50 and r is not None and r <= 4,
-            "ratio_to_raw": r,
-        })
+        targets.append(
+            {
+                "target": f"redis: {largest} sockets x 20 events/s p99 <= 50 ms and <= 4x raw p99",
+                "figure": f"p99 {fmt(p99, 2)} ms (raw {fmt(base, 2)} ms)",
+                "met": p99 is not None and p99 <= 50 and r is not None and r <= 4,
+                "ratio_to_raw": r,
+            }
+        )
     for config in ("embedded", "redis"):
         clean = [r for r in rows if r["config"] == config and r["lost"] == 0 and r["delivered_fps_per_process"]]
         if not any(r["config"] == config for r in rows):
             continue
         best = max(clean, key=lambda r: r["delivered_fps_per_process"], default=None)
-        raw_best = max((r["delivered_fps"] for r in rows if r["config"] == "raw" and r["lost"] == 0
-                        and r["delivered_fps"]), default=None)
+        raw_best = max(
+            (r["delivered_fps"] for r in rows if r["config"] == "raw" and r["lost"] == 0 and r["delivered_fps"]),
+            default=None,
+        )
         value = best["delivered_fps_per_process"] if best else None
-        targets.append({
-            "target": f"{config}: >= 10,000 frames/s delivered per daphne process (no loss)",
-            "figure": (f"{fmt(value, 0)} frames/s/process ({best['sockets']} sockets x {best['load']})"
-                       if best else "no loss-free load"),
-            "met": value is not None and value >= 10_000,
-            "ratio_to_raw": ratio(value, raw_best),
-        })
+        targets.append(
+            {
+                "target": f"{config}: >= 10,000 frames/s delivered per daphne process (no loss)",
+                "figure": (
+                    f"{fmt(value, 0)} frames/s/process ({best['sockets']} sockets x {best['load']})"
+                    if best
+                    else "no loss-free load"
+                ),
+                "met": value is not None and value >= 10_000,
+                "ratio_to_raw": ratio(value, raw_best),
+            }
+        )
     return targets
 
 
@@ -363,28 +415,68 @@ def render(result: dict) -> str:
     rows = result["rows"]
     raw = {(r["sockets"], r["load"]): r for r in rows if r["config"] == "raw"}
     lines = []
-    columns = ["config", "sockets", "agents", "load", "offered f/s", "delivered f/s", "f/s/process", "p50 ms",
-               "p95 ms", "p99 ms", "max ms", "p99 / raw", "lost", "emit µs p50", "server CPU %", "CPU µs/frame",
-               "CPU / raw", "emitter process CPU %"]
+    columns = [
+        "config",
+        "sockets",
+        "agents",
+        "load",
+        "offered f/s",
+        "delivered f/s",
+        "f/s/process",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "p99 / raw",
+        "lost",
+        "emit µs p50",
+        "server CPU %",
+        "CPU µs/frame",
+        "CPU / raw",
+        "emitter process CPU %",
+    ]
     body = []
     for r in rows:
         lat = r["latency_ms"]
         base = raw.get((r["sockets"], r["load"]))
-        body.append([
-            r["config"], r["sockets"], r["agents"], r["load"], fmt(r["offered_fps"], 0), fmt(r["delivered_fps"], 0),
-            fmt(r["delivered_fps_per_process"], 0), fmt(lat["p50"], 2), fmt(lat["p95"], 2), fmt(lat["p99"], 2),
-            fmt(lat["max"], 1), fmt(ratio(lat["p99"], base["latency_ms"]["p99"]) if base and r["config"] != "raw"
-                                    else None, 1),
-            f"{r['lost']} ({r['lost_pct']:.1f}%)", fmt(r["emit_us_p50"], 0), fmt(r["server_cpu_pct"], 0),
-            fmt(r["server_cpu_us_per_frame"], 0),
-            fmt(ratio(r["server_cpu_us_per_frame"], base["server_cpu_us_per_frame"]) if base and r["config"] != "raw"
-                else None, 1),
-            fmt(r.get("emitter_cpu_pct"), 0),
-        ])
+        body.append(
+            [
+                r["config"],
+                r["sockets"],
+                r["agents"],
+                r["load"],
+                fmt(r["offered_fps"], 0),
+                fmt(r["delivered_fps"], 0),
+                fmt(r["delivered_fps_per_process"], 0),
+                fmt(lat["p50"], 2),
+                fmt(lat["p95"], 2),
+                fmt(lat["p99"], 2),
+                fmt(lat["max"], 1),
+                fmt(ratio(lat["p99"], base["latency_ms"]["p99"]) if base and r["config"] != "raw" else None, 1),
+                f"{r['lost']} ({r['lost_pct']:.1f}%)",
+                fmt(r["emit_us_p50"], 0),
+                fmt(r["server_cpu_pct"], 0),
+                fmt(r["server_cpu_us_per_frame"], 0),
+                fmt(
+                    ratio(r["server_cpu_us_per_frame"], base["server_cpu_us_per_frame"])
+                    if base and r["config"] != "raw"
+                    else None,
+                    1,
+                ),
+                fmt(r.get("emitter_cpu_pct"), 0),
+            ]
+        )
     lines.append(table("Event latency and fan-out (emit() → client receipt)", columns, body))
     if result["skipped"]:
         lines.append("Skipped: " + "; ".join(f"{k}: {v}" for k, v in result["skipped"].items()) + "\n")
-    lines.append(table("Latency targets", ["target", "figure", "ratio to raw", "met"],
-                       [[t["target"], t["figure"], fmt(t["ratio_to_raw"], 2), "yes" if t["met"] else "NO"]
-                        for t in result["targets"]]))
+    lines.append(
+        table(
+            "Latency targets",
+            ["target", "figure", "ratio to raw", "met"],
+            [
+                [t["target"], t["figure"], fmt(t["ratio_to_raw"], 2), "yes" if t["met"] else "NO"]
+                for t in result["targets"]
+            ],
+        )
+    )
     return "\n".join(lines)

@@ -128,28 +128,35 @@ def run(*, smoke: bool = False, echo=print) -> dict:
     with ExitStack() as stack:
         deployment = stack.enter_context(Deployment("ndjson"))
         # The baseline: the offline model's own timing for the same prompt, measured directly (bench.djsetup).
-        deployment.setup(agents=0, extra=["--time-blueprint", QUERY, "--delay", str(sizes.delay),
-                                          "--runs", str(sizes.model_runs)])
+        deployment.setup(
+            agents=0, extra=["--time-blueprint", QUERY, "--delay", str(sizes.delay), "--runs", str(sizes.model_runs)]
+        )
         model = deployment.answer["blueprint_timing"]
-        server = stack.enter_context(daphne("ndjson-daphne",
-                                            env=deployment.env(ATELIER_OFFLINE_CHUNK_DELAY=str(sizes.delay))))
+        server = stack.enter_context(
+            daphne("ndjson-daphne", env=deployment.env(ATELIER_OFFLINE_CHUNK_DELAY=str(sizes.delay)))
+        )
         server.wait_ready()
         _request(server.port, deployment.api_token)  # warm-up: first import of every view, first DB connection
         sequential = [_request(server.port, deployment.api_token) for _ in range(sizes.sequential)]
         concurrent = _concurrently(server.port, deployment.api_token, sizes.concurrent)
 
     baseline = _summary("model (OfflineClient.stream)", model)
-    rows = [baseline, _summary("server, one at a time", sequential),
-            _summary(f"server, {sizes.concurrent} at once", concurrent)]
+    rows = [
+        baseline,
+        _summary("server, one at a time", sequential),
+        _summary(f"server, {sizes.concurrent} at once", concurrent),
+    ]
     worst_first = max(r["first_chunk_ms"]["max"] for r in rows[1:])
     first_byte_p95 = max(r["headers_ms"]["p95"] for r in rows[1:])
-    targets = [{
-        "target": "first NDJSON byte <= 50 ms after the request is sent (p95, headers)",
-        "figure": f"p95 {fmt(first_byte_p95, 2)} ms; first chunk line at worst {fmt(worst_first, 1)} ms "
-                  f"(model's own first chunk p50 {fmt(baseline['first_chunk_ms']['p50'], 2)} ms)",
-        "met": first_byte_p95 <= 50,
-        "ratio_to_raw": None,
-    }]
+    targets = [
+        {
+            "target": "first NDJSON byte <= 50 ms after the request is sent (p95, headers)",
+            "figure": f"p95 {fmt(first_byte_p95, 2)} ms; first chunk line at worst {fmt(worst_first, 1)} ms "
+            f"(model's own first chunk p50 {fmt(baseline['first_chunk_ms']['p50'], 2)} ms)",
+            "met": first_byte_p95 <= 50,
+            "ratio_to_raw": None,
+        }
+    ]
     for row in rows[1:]:
         row["added_first_chunk_ms"] = row["first_chunk_ms"]["p50"] - baseline["first_chunk_ms"]["p50"]
         row["added_gap_p99_ms"] = row["gap_ms"]["p99"] - baseline["gap_ms"]["p99"]
@@ -163,23 +170,45 @@ def run(*, smoke: bool = False, echo=print) -> dict:
 
 
 def render(result: dict) -> str:
-    columns = ["source", "runs", "first byte ms p50/p95", "start line ms p50", "first chunk ms p50/max",
-               "chunk gap ms p50/p95/p99", "chunks", "stream ms p50", "added first-chunk ms", "gap p99 / model",
-               "stream / model"]
+    columns = [
+        "source",
+        "runs",
+        "first byte ms p50/p95",
+        "start line ms p50",
+        "first chunk ms p50/max",
+        "chunk gap ms p50/p95/p99",
+        "chunks",
+        "stream ms p50",
+        "added first-chunk ms",
+        "gap p99 / model",
+        "stream / model",
+    ]
     body = []
     for r in result["rows"]:
-        body.append([
-            r["label"], r["runs"],
-            f"{fmt(r['headers_ms']['p50'], 2)} / {fmt(r['headers_ms']['p95'], 2)}" if r["headers_ms"] else "-",
-            fmt(r["start_line_ms"]["p50"], 2) if r["start_line_ms"] else "-",
-            f"{fmt(r['first_chunk_ms']['p50'], 2)} / {fmt(r['first_chunk_ms']['max'], 2)}",
-            f"{fmt(r['gap_ms']['p50'], 2)} / {fmt(r['gap_ms']['p95'], 2)} / {fmt(r['gap_ms']['p99'], 2)}",
-            fmt(r["chunks"], 0), fmt(r["stream_ms"]["p50"], 0), fmt(r.get("added_first_chunk_ms"), 2),
-            fmt(r.get("gap_p99_ratio"), 2), fmt(r.get("stream_ratio"), 2),
-        ])
+        body.append(
+            [
+                r["label"],
+                r["runs"],
+                f"{fmt(r['headers_ms']['p50'], 2)} / {fmt(r['headers_ms']['p95'], 2)}" if r["headers_ms"] else "-",
+                fmt(r["start_line_ms"]["p50"], 2) if r["start_line_ms"] else "-",
+                f"{fmt(r['first_chunk_ms']['p50'], 2)} / {fmt(r['first_chunk_ms']['max'], 2)}",
+                f"{fmt(r['gap_ms']['p50'], 2)} / {fmt(r['gap_ms']['p95'], 2)} / {fmt(r['gap_ms']['p99'], 2)}",
+                fmt(r["chunks"], 0),
+                fmt(r["stream_ms"]["p50"], 0),
+                fmt(r.get("added_first_chunk_ms"), 2),
+                fmt(r.get("gap_p99_ratio"), 2),
+                fmt(r.get("stream_ratio"), 2),
+            ]
+        )
     delay_ms = result["sizes"]["delay"] * 1000
-    text = table(f"NDJSON codegen stream vs. the model's own timing (offline model, {delay_ms:g} ms between chunks)",
-                 columns, body)
-    text += "\n" + table("NDJSON targets", ["target", "figure", "met"],
-                         [[t["target"], t["figure"], "yes" if t["met"] else "NO"] for t in result["targets"]])
+    text = table(
+        f"NDJSON codegen stream vs. the model's own timing (offline model, {delay_ms:g} ms between chunks)",
+        columns,
+        body,
+    )
+    text += "\n" + table(
+        "NDJSON targets",
+        ["target", "figure", "met"],
+        [[t["target"], t["figure"], "yes" if t["met"] else "NO"] for t in result["targets"]],
+    )
     return text

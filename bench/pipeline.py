@@ -43,13 +43,27 @@ def _run(deployment: Deployment, plan: list[dict], *, profile: bool = False) -> 
     if profile:
         from bench.profile import output_path, py_spy
 
-        argv = [py_spy(), "record", "--rate", "250", "--format", "raw", "--output", str(output_path("pipeline")),
-                "--", *argv]
+        argv = [
+            py_spy(),
+            "record",
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--output",
+            str(output_path("pipeline")),
+            "--",
+            *argv,
+        ]
     out = subprocess.run(
         argv,
-        cwd=ROOT, env=deployment.env(ATELIER_OFFLINE_CHUNK_DELAY="0"), capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        env=deployment.env(ATELIER_OFFLINE_CHUNK_DELAY="0"),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
-    lines = [line[len(PROTOCOL_PREFIX):] for line in out.stdout.splitlines() if line.startswith(PROTOCOL_PREFIX)]
+    lines = [line[len(PROTOCOL_PREFIX) :] for line in out.stdout.splitlines() if line.startswith(PROTOCOL_PREFIX)]
     answer = json.loads(lines[-1]) if lines else None
     if out.returncode != 0 or answer is None or "error" in answer:
         detail = answer["error"] if answer and "error" in answer else out.stderr[-3000:]
@@ -77,8 +91,11 @@ def _row(label: str, run: dict) -> dict:
         "mb_per_s": run["output_bytes"] / MB / run["elapsed_s"],
         # The offline model's own time (producing chunks) taken out: what parser, events and database sustain.
         "model_in_run_s": run["model_in_run_s"],
-        "mb_per_s_excl_model": (run["output_bytes"] / MB / (run["elapsed_s"] - run["model_in_run_s"])
-                                if run["threads"] == 1 and run["elapsed_s"] > run["model_in_run_s"] else None),
+        "mb_per_s_excl_model": (
+            run["output_bytes"] / MB / (run["elapsed_s"] - run["model_in_run_s"])
+            if run["threads"] == 1 and run["elapsed_s"] > run["model_in_run_s"]
+            else None
+        ),
         "files": run["files"],
         "files_per_s": run["files"] / run["elapsed_s"],
         "avg_file_kb": run["file_bytes"] / files / 1000,
@@ -100,10 +117,22 @@ def run(*, smoke: bool = False, profile: bool = False, echo=print) -> dict:
         deployment.setup(agents=0)
         plan = [{"label": "small files, one at a time", "queries": sizes.queries, "threads": 1, "pad_kb": 0}]
         if sizes.threads > 1:
-            plan.append({"label": f"small files, {sizes.threads} runs at once", "queries": sizes.queries,
-                         "threads": sizes.threads, "pad_kb": 0})
-        plan.append({"label": f"large files (+{sizes.large_pad_kb} KiB each), one at a time",
-                     "queries": sizes.queries[: sizes.large_apps], "threads": 1, "pad_kb": sizes.large_pad_kb})
+            plan.append(
+                {
+                    "label": f"small files, {sizes.threads} runs at once",
+                    "queries": sizes.queries,
+                    "threads": sizes.threads,
+                    "pad_kb": 0,
+                }
+            )
+        plan.append(
+            {
+                "label": f"large files (+{sizes.large_pad_kb} KiB each), one at a time",
+                "queries": sizes.queries[: sizes.large_apps],
+                "threads": 1,
+                "pad_kb": sizes.large_pad_kb,
+            }
+        )
         runs = _run(deployment, plan, profile=profile)
         rows = [_row(item["label"], run) for item, run in zip(plan, runs, strict=True)]
     if profile:
@@ -118,15 +147,15 @@ def run(*, smoke: bool = False, profile: bool = False, echo=print) -> dict:
         {
             "target": ">= 5 MB/s through parser, events and database (offline model's own time excluded)",
             "figure": f"{fmt(small['mb_per_s_excl_model'], 2)} MB/s small files, "
-                      f"{fmt(large['mb_per_s_excl_model'], 2)} MB/s large; end to end with the offline model "
-                      f"{fmt(small['mb_per_s'], 2)} / {fmt(large['mb_per_s'], 2)} MB/s",
+            f"{fmt(large['mb_per_s_excl_model'], 2)} MB/s large; end to end with the offline model "
+            f"{fmt(small['mb_per_s'], 2)} / {fmt(large['mb_per_s'], 2)} MB/s",
             "met": min(small["mb_per_s_excl_model"] or 0, large["mb_per_s_excl_model"] or 0) >= 5,
             "ratio_to_raw": ratio(small["mb_per_s_excl_model"], small["parser_mb_per_s"]),
         },
         {
             "target": "database writes per file do not grow with chunks per file",
             "figure": f"{fmt(small['writes_per_file'], 1)} writes/file at {fmt(small['chunks_per_file'], 0)} "
-                      f"chunks/file; {fmt(large['writes_per_file'], 1)} at {fmt(large['chunks_per_file'], 0)}",
+            f"chunks/file; {fmt(large['writes_per_file'], 1)} at {fmt(large['chunks_per_file'], 0)}",
             "met": large["file_callback_writes_per_file"] <= small["file_callback_writes_per_file"] * 1.5 + 1,
             "ratio_to_raw": ratio(large["writes_per_file"], small["writes_per_file"]),
         },
@@ -139,19 +168,49 @@ def run(*, smoke: bool = False, profile: bool = False, echo=print) -> dict:
 
 
 def render(result: dict) -> str:
-    columns = ["run", "apps", "files", "avg file KB", "MB out", "s", "MB/s", "files/s", "MB/s excl. model",
-               "parser alone MB/s", "excl. model / parser", "model alone MB/s", "chunks/file", "writes/file",
-               "of which in on_chunk", "SELECTs/file"]
-    body = [[
-        r["label"], r["apps"], r["files"], fmt(r["avg_file_kb"], 1), fmt(r["output_mb"], 2), fmt(r["elapsed_s"], 2),
-        fmt(r["mb_per_s"], 2), fmt(r["files_per_s"], 1), fmt(r["mb_per_s_excl_model"], 2),
-        fmt(r["parser_mb_per_s"], 1), fmt(ratio(r["mb_per_s_excl_model"], r["parser_mb_per_s"]), 3),
-        fmt(r["model_mb_per_s"], 1),
-        fmt(r["chunks_per_file"], 0), fmt(r["writes_per_file"], 1), fmt(r["chunk_writes_per_file"], 2),
-        fmt(r["selects_per_file"], 1),
-    ] for r in result["rows"]]
+    columns = [
+        "run",
+        "apps",
+        "files",
+        "avg file KB",
+        "MB out",
+        "s",
+        "MB/s",
+        "files/s",
+        "MB/s excl. model",
+        "parser alone MB/s",
+        "excl. model / parser",
+        "model alone MB/s",
+        "chunks/file",
+        "writes/file",
+        "of which in on_chunk",
+        "SELECTs/file",
+    ]
+    body = [
+        [
+            r["label"],
+            r["apps"],
+            r["files"],
+            fmt(r["avg_file_kb"], 1),
+            fmt(r["output_mb"], 2),
+            fmt(r["elapsed_s"], 2),
+            fmt(r["mb_per_s"], 2),
+            fmt(r["files_per_s"], 1),
+            fmt(r["mb_per_s_excl_model"], 2),
+            fmt(r["parser_mb_per_s"], 1),
+            fmt(ratio(r["mb_per_s_excl_model"], r["parser_mb_per_s"]), 3),
+            fmt(r["model_mb_per_s"], 1),
+            fmt(r["chunks_per_file"], 0),
+            fmt(r["writes_per_file"], 1),
+            fmt(r["chunk_writes_per_file"], 2),
+            fmt(r["selects_per_file"], 1),
+        ]
+        for r in result["rows"]
+    ]
     text = table("Pipeline throughput (offline model, zero delay, SQLite, in-memory layer)", columns, body)
-    text += "\n" + table("Pipeline targets", ["target", "figure", "ratio", "met"],
-                         [[t["target"], t["figure"], fmt(t["ratio_to_raw"], 3), "yes" if t["met"] else "NO"]
-                          for t in result["targets"]])
+    text += "\n" + table(
+        "Pipeline targets",
+        ["target", "figure", "ratio", "met"],
+        [[t["target"], t["figure"], fmt(t["ratio_to_raw"], 3), "yes" if t["met"] else "NO"] for t in result["targets"]],
+    )
     return text

@@ -32,7 +32,7 @@ def padding(path: str, kib: int) -> str:
     if kib <= 0:
         return ""
     wrap = {".js": ("// ", ""), ".css": ("/* ", " */"), ".html": ("<!-- ", " -->")}
-    ext = path[path.rfind("."):] if "." in path else ""
+    ext = path[path.rfind(".") :] if "." in path else ""
     before, after = wrap.get(ext, ("", ""))
     lines = []
     for i in range(kib * 1024 // 100):
@@ -52,7 +52,7 @@ def chunked(text: str) -> Iterator[str]:
 
     pos = index = 0
     while pos < len(text):
-        chunk = text[pos: pos + CHUNK_SIZES[index % len(CHUNK_SIZES)]]
+        chunk = text[pos : pos + CHUNK_SIZES[index % len(CHUNK_SIZES)]]
         pos += len(chunk)
         index += 1
         yield chunk
@@ -242,8 +242,10 @@ def main() -> None:
     run_one(owner=owner, query="a warm-up counter")  # first imports, first statements prepared
     connection.close()
     try:
-        runs = [measure(owner=owner, queries=item["queries"], threads=item["threads"], pad_kib=item["pad_kb"])
-                for item in json.loads(args.plan)]
+        runs = [
+            measure(owner=owner, queries=item["queries"], threads=item["threads"], pad_kib=item["pad_kb"])
+            for item in json.loads(args.plan)
+        ]
     except RuntimeError as exc:
         say({"error": str(exc)})
         return

@@ -39,9 +39,24 @@ class Recording:
         self.name = name
         self.path = output_path(name)
         self.process = subprocess.Popen(
-            [binary, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))), "--rate", str(rate),
-             "--format", "raw", "--output", str(self.path), "--nonblocking"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [
+                binary,
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(max(1, round(seconds))),
+                "--rate",
+                str(rate),
+                "--format",
+                "raw",
+                "--output",
+                str(self.path),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
     def finish(self, top: int = 25) -> dict:

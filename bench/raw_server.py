@@ -50,8 +50,16 @@ class Fanout:
         def send(k: int, phase: str) -> int:
             agent_id = agent_ids[k]
             seq = next(self.seqs[agent_id])
-            frame = json.dumps({"type": "file_chunk_generated", "seq": seq, "filePath": "src/bench.js",
-                                "chunk": CHUNK, "t": time.time_ns(), "phase": phase})
+            frame = json.dumps(
+                {
+                    "type": "file_chunk_generated",
+                    "seq": seq,
+                    "filePath": "src/bench.js",
+                    "chunk": CHUNK,
+                    "t": time.time_ns(),
+                    "phase": phase,
+                }
+            )
             self.loop.call_soon_threadsafe(broadcast, self.sockets[agent_id], frame)
             return seq
 

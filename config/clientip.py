@@ -48,7 +48,7 @@ def client_ip(request) -> str:
 def _normalised(value: str) -> str:
     candidate = value
     if candidate.startswith("[") and "]" in candidate:  # "[2001:db8::1]:443"
-        candidate = candidate[1:candidate.index("]")]
+        candidate = candidate[1 : candidate.index("]")]
     elif candidate.count(":") == 1:  # "203.0.113.7:51234"
         candidate = candidate.split(":", 1)[0]
     try:

@@ -147,8 +147,12 @@ def exception_handler(exc, context):
 
 def ratelimited(request, exception):
     """RATELIMIT_VIEW: a plain Django view refused by django-ratelimit."""
-    return error_response("RATE_LIMITED", "Too many requests. Try again later.", 429,
-                          {"limit": None, "period_seconds": None, "retry_after_seconds": 60})
+    return error_response(
+        "RATE_LIMITED",
+        "Too many requests. Try again later.",
+        429,
+        {"limit": None, "period_seconds": None, "retry_after_seconds": 60},
+    )
 
 
 class JsonErrorMiddleware:
@@ -159,9 +163,7 @@ class JsonErrorMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not request.path.startswith("/api/") or response.get("Content-Type", "").startswith(
-            "application/json"
-        ):
+        if not request.path.startswith("/api/") or response.get("Content-Type", "").startswith("application/json"):
             return response
         if response.status_code == 404:
             return error_response("NOT_FOUND", "Not found.", 404)

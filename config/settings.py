@@ -158,19 +158,21 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{
-                    "address": REDIS_URL,
-                    # channels-redis waits for a socket's next message with a 5 s BZPOPMIN; redis-py 8's default
-                    # socket_timeout is also 5 s, so the read timed out first and an idle socket was closed (1011)
-                    # every 5 s. The read timeout must outlast the BZPOPMIN, with slack.
-                    "socket_timeout": 15,
-                    "socket_connect_timeout": 5,
-                    # After a Redis restart the pool still holds connections to the old server: retry a command
-                    # once on a fresh connection instead of failing (and closing) the next socket that uses one.
-                    # Immediate and once only, so a socket whose server is really down still closes and its
-                    # client reconnects with ?after (its group membership went with the old server).
-                    "retry": AsyncRetry(NoBackoff(), 1),
-                }],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # channels-redis waits for a socket's next message with a 5 s BZPOPMIN; redis-py 8's default
+                        # socket_timeout is also 5 s, so the read timed out first and an idle socket was closed (1011)
+                        # every 5 s. The read timeout must outlast the BZPOPMIN, with slack.
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 5,
+                        # After a Redis restart the pool still holds connections to the old server: retry a command
+                        # once on a fresh connection instead of failing (and closing) the next socket that uses one.
+                        # Immediate and once only, so a socket whose server is really down still closes and its
+                        # client reconnects with ?after (its group membership went with the old server).
+                        "retry": AsyncRetry(NoBackoff(), 1),
+                    }
+                ],
                 # A slow socket may fall behind by this many frames before the layer drops for it;
                 # replay by seq covers what is dropped.
                 "capacity": env.int("ATELIER_CHANNEL_CAPACITY", default=1000),
@@ -189,10 +191,12 @@ else:
         }
     }
     # Channels' in-memory layer, made cheaper per message and told to say when it drops (agents/layers.py).
-    CHANNEL_LAYERS = {"default": {
-        "BACKEND": "agents.layers.EventsInMemoryChannelLayer",
-        "CONFIG": {"capacity": env.int("ATELIER_CHANNEL_CAPACITY", default=1000)},
-    }}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "agents.layers.EventsInMemoryChannelLayer",
+            "CONFIG": {"capacity": env.int("ATELIER_CHANNEL_CAPACITY", default=1000)},
+        }
+    }
 
 # django-ratelimit needs a cache shared by all processes; the local-memory cache is only right for
 # the single-process embedded default and tests.

@@ -50,8 +50,19 @@ class ProviderCredentialAdmin(admin.ModelAdmin):
     search_fields = ["name", "user__username", "base_url"]
     raw_id_fields = ["user"]
     readonly_fields = ["key_hint", "last_verified_at", "created_at", "updated_at"]
-    fields = ["user", "provider", "name", "base_url", "api_key", "clear_key", "key_hint", "last_verified_at",
-              "last_error", "created_at", "updated_at"]
+    fields = [
+        "user",
+        "provider",
+        "name",
+        "base_url",
+        "api_key",
+        "clear_key",
+        "key_hint",
+        "last_verified_at",
+        "last_error",
+        "created_at",
+        "updated_at",
+    ]
 
 
 @admin.register(ModelConfig)

@@ -24,11 +24,13 @@ CONFIG_PROVIDER_CHOICES = ["", *Provider.values]
 CREDENTIAL_PROVIDER_CHOICES = [Provider.OPENAI.value, Provider.ANTHROPIC.value]
 
 
-@extend_schema_field({
-    "type": "string",
-    "pattern": f"^({'|'.join(CONFIG_PROVIDER_CHOICES)})$",
-    "description": 'One of "" (automatic), ' + ", ".join(f'"{p}"' for p in Provider.values) + ".",
-})
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": f"^({'|'.join(CONFIG_PROVIDER_CHOICES)})$",
+        "description": 'One of "" (automatic), ' + ", ".join(f'"{p}"' for p in Provider.values) + ".",
+    }
+)
 class ConfigProviderField(serializers.ChoiceField):
     """A provider or "" (automatic). A pattern, not an enum: spectacular names enums by field name, and
     the credentials' `provider` enum (without "" and offline) already has that name."""
@@ -86,11 +88,13 @@ class ConfigFieldsSerializer(serializers.Serializer):
     model = serializers.CharField(max_length=200)
     temperature = serializers.FloatField(min_value=0.0, max_value=MAX_TEMPERATURE, required=False)
     maxTokens = serializers.IntegerField(min_value=1, max_value=MAX_TOKENS_LIMIT, required=False)
-    reasoningEffort = serializers.ChoiceField(choices=ReasoningEffort.values, allow_null=True, required=False,
-                                              default=None)
+    reasoningEffort = serializers.ChoiceField(
+        choices=ReasoningEffort.values, allow_null=True, required=False, default=None
+    )
     fallbackModel = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
-    contextWindow = serializers.IntegerField(min_value=MIN_CONTEXT_WINDOW, max_value=MAX_CONTEXT_WINDOW,
-                                             allow_null=True, required=False, default=None)
+    contextWindow = serializers.IntegerField(
+        min_value=MIN_CONTEXT_WINDOW, max_value=MAX_CONTEXT_WINDOW, allow_null=True, required=False, default=None
+    )
     credentialId = serializers.IntegerField(allow_null=True, required=False, default=None)
 
     @staticmethod
@@ -141,8 +145,9 @@ class ModelConfigDetailApi(APIView):
         action = _action_or_404(action)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.model_config_set(user=request.user, action=action, **ConfigFieldsSerializer.service_fields(
-            data.validated_data))
+        services.model_config_set(
+            user=request.user, action=action, **ConfigFieldsSerializer.service_fields(data.validated_data)
+        )
         config = selectors.effective_config(user=request.user, action=action)
         return Response(ModelConfigOutputSerializer(config).data)
 
@@ -192,8 +197,13 @@ class ModelConfigTestApi(APIView):
         config = selectors.resolve(user=request.user, action=action, override=override).config
         if not config.is_offline and not config.uses_own_key:
             # The server's key pays for this call: count it like any other LLM call.
-            enforce(request=request, group="model-config-test", key="user", rate=settings.LLM_RATE,
-                    message="Too many model tests.")
+            enforce(
+                request=request,
+                group="model-config-test",
+                key="user",
+                rate=settings.LLM_RATE,
+                message="Too many model tests.",
+            )
         result = services.model_config_test(user=request.user, action=action, override=override)
         return Response(self.OutputSerializer({"ok": True, **asdict(result)}).data)
 
@@ -203,8 +213,9 @@ class ProviderListApi(APIView):
         provider = serializers.ChoiceField(choices=CREDENTIAL_PROVIDER_CHOICES)
         name = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
         baseUrl = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
-        apiKey = serializers.CharField(max_length=1000, allow_blank=True, required=False, default="",
-                                       write_only=True, trim_whitespace=True)
+        apiKey = serializers.CharField(
+            max_length=1000, allow_blank=True, required=False, default="", write_only=True, trim_whitespace=True
+        )
 
     @extend_schema(responses=ProviderOutputSerializer(many=True))
     def get(self, request):
@@ -217,7 +228,10 @@ class ProviderListApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         credential = services.credential_create(
-            user=request.user, provider=values["provider"], name=values["name"], base_url=values["baseUrl"],
+            user=request.user,
+            provider=values["provider"],
+            name=values["name"],
+            base_url=values["baseUrl"],
             api_key=values["apiKey"],
         )
         return Response(ProviderOutputSerializer(credential).data, status=status.HTTP_201_CREATED)
@@ -241,7 +255,9 @@ class ProviderDetailApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         credential = services.credential_update(
-            credential=credential, name=values.get("name"), base_url=values.get("baseUrl"),
+            credential=credential,
+            name=values.get("name"),
+            base_url=values.get("baseUrl"),
             api_key=values.get("apiKey"),
         )
         return Response(ProviderOutputSerializer(credential).data)

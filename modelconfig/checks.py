@@ -14,7 +14,7 @@ def fernet_key_configured(app_configs, **kwargs):
             "ATELIER_FERNET_KEY is not set: provider keys are encrypted with a key derived from SECRET_KEY, "
             "so rotating SECRET_KEY makes every stored key unreadable.",
             hint='Set ATELIER_FERNET_KEY to a key from `python -c "from cryptography.fernet import Fernet; '
-                 'print(Fernet.generate_key().decode())"` and keep it stable.',
+            'print(Fernet.generate_key().decode())"` and keep it stable.',
             id="modelconfig.W001",
         )
     ]

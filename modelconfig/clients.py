@@ -33,9 +33,7 @@ def client_for(user, action: str, *, override: ModelConfig | None = None) -> Cha
     """
     resolution = resolve(user=user, action=action, override=override)
     client_class: type[ChatClient] = import_string(CLIENT_CLASSES[resolution.config.provider])
-    return client_class(
-        action=resolution.config.action, settings=model_settings(resolution)
-    )
+    return client_class(action=resolution.config.action, settings=model_settings(resolution))
 
 
 def model_settings(resolution: Resolution) -> ModelSettings:

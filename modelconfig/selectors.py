@@ -143,10 +143,12 @@ def _resolve(state: _UserState, action: str, override: ModelConfig | None) -> Re
     if credential is not None:
         return Resolution(config=config, base_url=credential.base_url or None, credential=credential)
     if provider == Provider.OPENAI:
-        return Resolution(config=config, base_url=settings.OPENAI_BASE_URL or None,
-                          server_key=settings.OPENAI_API_KEY or None)
-    return Resolution(config=config, base_url=settings.ANTHROPIC_BASE_URL or None,
-                      server_key=settings.ANTHROPIC_API_KEY or None)
+        return Resolution(
+            config=config, base_url=settings.OPENAI_BASE_URL or None, server_key=settings.OPENAI_API_KEY or None
+        )
+    return Resolution(
+        config=config, base_url=settings.ANTHROPIC_BASE_URL or None, server_key=settings.ANTHROPIC_API_KEY or None
+    )
 
 
 def resolve(*, user, action: str, override: ModelConfig | None = None) -> Resolution:

@@ -38,6 +38,7 @@ def _invalid(field: str, message: str) -> InvalidInput:
 
 # -- model configurations -------------------------------------------------------------------------------
 
+
 def model_config_build(
     *,
     user,
@@ -61,8 +62,9 @@ def model_config_build(
         if provider == Provider.OFFLINE:
             raise _invalid("credentialId", "The offline model takes no key.")
         if provider and provider != credential.provider:
-            raise _invalid("credentialId", f"This key is for {credential.get_provider_display()}, "
-                                           f"not {Provider(provider).label}.")
+            raise _invalid(
+                "credentialId", f"This key is for {credential.get_provider_display()}, not {Provider(provider).label}."
+            )
     elif provider in (Provider.OPENAI, Provider.ANTHROPIC) and not _key_available(user=user, provider=provider):
         raise _invalid("provider", f"No {Provider(provider).label} key is set up. Add one under Provider keys.")
     return ModelConfig(
@@ -92,8 +94,16 @@ def model_config_set(*, user, action: str, **fields) -> ModelConfig:
         action=built.action,
         defaults={
             name: getattr(built, name)
-            for name in ("provider", "model", "temperature", "max_tokens", "reasoning_effort", "fallback_model",
-                         "context_window", "credential")
+            for name in (
+                "provider",
+                "model",
+                "temperature",
+                "max_tokens",
+                "reasoning_effort",
+                "fallback_model",
+                "context_window",
+                "credential",
+            )
         },
     )
     return config
@@ -139,6 +149,7 @@ def model_config_test(*, user, action: str, override: ModelConfig | None = None)
 
 # -- provider credentials -------------------------------------------------------------------------------
 
+
 def _clean_base_url(base_url: str) -> str:
     if not base_url.strip():
         return ""
@@ -173,7 +184,10 @@ def credential_create(
 
 
 def credential_update(
-    *, credential: ProviderCredential, name: str | None = None, base_url: str | None = None,
+    *,
+    credential: ProviderCredential,
+    name: str | None = None,
+    base_url: str | None = None,
     api_key: str | None = None,
 ) -> ProviderCredential:
     """Change what is given (None = keep). A new key or URL clears the previous verification."""
@@ -203,8 +217,12 @@ def credential_verify(*, credential: ProviderCredential) -> list[str]:
             base_url = validate_base_url(base_url, allow_private=False)
         from modelconfig.verification import list_models  # loads the SDKs only when a key is verified
 
-        models = list_models(provider=credential.provider, base_url=base_url, api_key=credential.get_key(),
-                             public_peers_only=not settings.ALLOW_PRIVATE_PROVIDER_URLS)
+        models = list_models(
+            provider=credential.provider,
+            base_url=base_url,
+            api_key=credential.get_key(),
+            public_peers_only=not settings.ALLOW_PRIVATE_PROVIDER_URLS,
+        )
     except UnsafeURL as error:
         _record_failure(credential, f"The base URL is refused: {error}")
         raise _invalid("baseUrl", str(error))

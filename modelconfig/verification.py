@@ -33,26 +33,36 @@ def list_models(*, provider: str, base_url: str | None, api_key: str | None, pub
     try:
         if provider == Provider.OPENAI:
             client = http_client(openai.DefaultHttpxClient, timeout=VERIFY_TIMEOUT, public_peers_only=public_peers_only)
-            with openai.OpenAI(api_key=api_key or DUMMY_API_KEY, base_url=base_url or OPENAI_BASE_URL,
-                               timeout=VERIFY_TIMEOUT, max_retries=VERIFY_MAX_RETRIES, http_client=client) as sdk:
+            with openai.OpenAI(
+                api_key=api_key or DUMMY_API_KEY,
+                base_url=base_url or OPENAI_BASE_URL,
+                timeout=VERIFY_TIMEOUT,
+                max_retries=VERIFY_MAX_RETRIES,
+                http_client=client,
+            ) as sdk:
                 models = [model.id for model in sdk.models.list().data]
         else:
-            client = http_client(anthropic.DefaultHttpxClient, timeout=VERIFY_TIMEOUT,
-                                 public_peers_only=public_peers_only)
-            with anthropic.Anthropic(api_key=api_key or DUMMY_API_KEY, base_url=base_url or ANTHROPIC_BASE_URL,
-                                     timeout=VERIFY_TIMEOUT, max_retries=VERIFY_MAX_RETRIES,
-                                     http_client=client) as sdk:
+            client = http_client(
+                anthropic.DefaultHttpxClient, timeout=VERIFY_TIMEOUT, public_peers_only=public_peers_only
+            )
+            with anthropic.Anthropic(
+                api_key=api_key or DUMMY_API_KEY,
+                base_url=base_url or ANTHROPIC_BASE_URL,
+                timeout=VERIFY_TIMEOUT,
+                max_retries=VERIFY_MAX_RETRIES,
+                http_client=client,
+            ) as sdk:
                 models = [model.id for model in sdk.models.list(limit=100).data]
     except (openai.APITimeoutError, anthropic.APITimeoutError):
         raise ProviderError(f"{label} timed out after {VERIFY_TIMEOUT:g}s.", retryable=True) from None
     except (openai.APIConnectionError, anthropic.APIConnectionError) as error:
         cause = error.__cause__ or error
-        raise _safe(f"{label} connection failed: {error_detail(str(cause), type(cause).__name__)}", api_key,
-                    retryable=True) from None
+        raise _safe(
+            f"{label} connection failed: {error_detail(str(cause), type(cause).__name__)}", api_key, retryable=True
+        ) from None
     except (openai.APIStatusError, anthropic.APIStatusError) as error:
         detail = provider_message(error.body)
-        raise _safe(f"{label} returned HTTP {error.status_code}: {detail}", api_key,
-                    status=error.status_code) from None
+        raise _safe(f"{label} returned HTTP {error.status_code}: {detail}", api_key, status=error.status_code) from None
     except (openai.OpenAIError, anthropic.AnthropicError) as error:
         raise _safe(f"{label} client error: {error}", api_key) from None
     return sorted(models)[:MAX_MODELS]

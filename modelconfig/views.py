@@ -20,17 +20,23 @@ def settings_page(request):
         {"config": config, "label": Action(config.action).label, "description": ACTION_SPECS[config.action].description}
         for config in configs
     ]
-    return render(request, "modelconfig/settings.html", {
-        "rows": rows,
-        "offline_rows": [row for row in rows if row["config"].is_offline],
-        "credentials": selectors.credential_list(user=request.user),
-        "config_providers": [("", "Automatic"), *Provider.choices],
-        "credential_providers": [(Provider.OPENAI.value, Provider.OPENAI.label),
-                                 (Provider.ANTHROPIC.value, Provider.ANTHROPIC.label)],
-        "reasoning_efforts": ReasoningEffort.choices,
-        "server_provider": Provider(server_provider()).label,
-        "server_has_key": server_provider() != Provider.OFFLINE,
-        "allow_private_urls": settings.ALLOW_PRIVATE_PROVIDER_URLS,
-        "max_temperature": MAX_TEMPERATURE,
-        "max_tokens_limit": MAX_TOKENS_LIMIT,
-    })
+    return render(
+        request,
+        "modelconfig/settings.html",
+        {
+            "rows": rows,
+            "offline_rows": [row for row in rows if row["config"].is_offline],
+            "credentials": selectors.credential_list(user=request.user),
+            "config_providers": [("", "Automatic"), *Provider.choices],
+            "credential_providers": [
+                (Provider.OPENAI.value, Provider.OPENAI.label),
+                (Provider.ANTHROPIC.value, Provider.ANTHROPIC.label),
+            ],
+            "reasoning_efforts": ReasoningEffort.choices,
+            "server_provider": Provider(server_provider()).label,
+            "server_has_key": server_provider() != Provider.OFFLINE,
+            "allow_private_urls": settings.ALLOW_PRIVATE_PROVIDER_URLS,
+            "max_temperature": MAX_TEMPERATURE,
+            "max_tokens_limit": MAX_TOKENS_LIMIT,
+        },
+    )

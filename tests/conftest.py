@@ -67,9 +67,7 @@ def make_user(db, django_user_model):
     counter = iter(range(1, 10_000))
 
     def make(username: str | None = None, password: str = "a-Strong-passw0rd"):
-        user = django_user_model.objects.create_user(
-            username=username or f"user{next(counter)}", password=password
-        )
+        user = django_user_model.objects.create_user(username=username or f"user{next(counter)}", password=password)
         user.raw_password = password
         return user
 
@@ -92,8 +90,13 @@ def api_client(user):
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 

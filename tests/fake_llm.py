@@ -110,8 +110,12 @@ ScriptItem = Status | Stream | Malformed | Hang | Json | Interrupt
 
 def insufficient_quota() -> Status:
     """OpenAI's answer to a key without credit: a 429 that no retry will ever cure."""
-    return Status(429, "You exceeded your current quota, please check your plan and billing details.",
-                  retry_after_ms=None, error_type="insufficient_quota")
+    return Status(
+        429,
+        "You exceeded your current quota, please check your plan and billing details.",
+        retry_after_ms=None,
+        error_type="insufficient_quota",
+    )
 
 
 @dataclass(frozen=True)
@@ -516,9 +520,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _error_event(self, message: str) -> str:
         if self.fake.flavor == "openai":
             return _sse({"error": {"message": message, "type": "server_error", "param": None, "code": None}})
-        return _sse(
-            {"type": "error", "error": {"type": "overloaded_error", "message": message}}, event="error"
-        )
+        return _sse({"type": "error", "error": {"type": "overloaded_error", "message": message}}, event="error")
 
     def _anthropic_start(self, body: dict[str, Any], item: Stream) -> dict[str, Any]:
         input_tokens, _ = self._usage(body, item)
@@ -545,9 +547,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "object": "chat.completion",
                 "created": 0,
                 "model": body.get("model"),
-                "choices": [
-                    {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-                ],
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
                 "usage": {
                     "prompt_tokens": input_tokens,
                     "completion_tokens": output_tokens,
@@ -566,9 +566,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
 
-def _openai_chunk(
-    body: dict[str, Any], choices: list[Any], usage: dict[str, int] | None = None
-) -> dict[str, Any]:
+def _openai_chunk(body: dict[str, Any], choices: list[Any], usage: dict[str, int] | None = None) -> dict[str, Any]:
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion.chunk",

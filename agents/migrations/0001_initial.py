@@ -10,7 +10,6 @@ import agents.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -19,169 +18,270 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Agent',
+            name="Agent",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('title', models.CharField(blank=True, max_length=200)),
-                ('query', models.TextField()),
-                ('status', models.CharField(choices=[('created', 'Created'), ('planning', 'Planning'), ('generating', 'Generating'), ('deploying', 'Deploying'), ('complete', 'Complete'), ('stopped', 'Stopped'), ('failed', 'Failed')], default='created', max_length=16)),
-                ('blueprint', models.JSONField(blank=True, null=True)),
-                ('template_name', models.CharField(blank=True, max_length=64)),
-                ('current_phase_index', models.IntegerField(default=0)),
-                ('phase_budget', models.IntegerField(default=0)),
-                ('last_seq', models.BigIntegerField(default=0)),
-                ('lease_owner', models.CharField(blank=True, default='', max_length=64)),
-                ('lease_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('stop_requested', models.BooleanField(default=False)),
-                ('generation_requested', models.BooleanField(default=False)),
-                ('error', models.TextField(blank=True)),
-                ('visibility', models.CharField(choices=[('private', 'Private'), ('unlisted', 'Unlisted')], default='private', max_length=16)),
-                ('model_provider', models.CharField(blank=True, max_length=32)),
-                ('model_name', models.CharField(blank=True, max_length=200)),
-                ('tokens_in', models.BigIntegerField(default=0)),
-                ('tokens_out', models.BigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agents', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("title", models.CharField(blank=True, max_length=200)),
+                ("query", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("planning", "Planning"),
+                            ("generating", "Generating"),
+                            ("deploying", "Deploying"),
+                            ("complete", "Complete"),
+                            ("stopped", "Stopped"),
+                            ("failed", "Failed"),
+                        ],
+                        default="created",
+                        max_length=16,
+                    ),
+                ),
+                ("blueprint", models.JSONField(blank=True, null=True)),
+                ("template_name", models.CharField(blank=True, max_length=64)),
+                ("current_phase_index", models.IntegerField(default=0)),
+                ("phase_budget", models.IntegerField(default=0)),
+                ("last_seq", models.BigIntegerField(default=0)),
+                ("lease_owner", models.CharField(blank=True, default="", max_length=64)),
+                ("lease_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("stop_requested", models.BooleanField(default=False)),
+                ("generation_requested", models.BooleanField(default=False)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[("private", "Private"), ("unlisted", "Unlisted")], default="private", max_length=16
+                    ),
+                ),
+                ("model_provider", models.CharField(blank=True, max_length=32)),
+                ("model_name", models.CharField(blank=True, max_length=200)),
+                ("tokens_in", models.BigIntegerField(default=0)),
+                ("tokens_out", models.BigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="agents", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField()),
-                ('type', models.CharField(max_length=64)),
-                ('payload', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='agents.agent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.BigIntegerField()),
+                ("type", models.CharField(max_length=64)),
+                ("payload", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="agents.agent"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['seq'],
+                "ordering": ["seq"],
             },
         ),
         migrations.CreateModel(
-            name='File',
+            name="File",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(max_length=255)),
-                ('purpose', models.CharField(blank=True, max_length=500)),
-                ('content', models.TextField(blank=True)),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('complete', models.BooleanField(default=True)),
-                ('generating', models.BooleanField(default=False)),
-                ('draft', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='agents.agent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("path", models.CharField(max_length=255)),
+                ("purpose", models.CharField(blank=True, max_length=500)),
+                ("content", models.TextField(blank=True)),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                ("complete", models.BooleanField(default=True)),
+                ("generating", models.BooleanField(default=False)),
+                ("draft", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="files", to="agents.agent"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['path'],
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='Image',
+            name="Image",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('file', models.ImageField(upload_to=agents.models.image_upload_to)),
-                ('mime_type', models.CharField(max_length=32)),
-                ('width', models.IntegerField(default=0)),
-                ('height', models.IntegerField(default=0)),
-                ('bytes', models.IntegerField(default=0)),
-                ('original_name', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='images', to='agents.agent')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='images', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("file", models.ImageField(upload_to=agents.models.image_upload_to)),
+                ("mime_type", models.CharField(max_length=32)),
+                ("width", models.IntegerField(default=0)),
+                ("height", models.IntegerField(default=0)),
+                ("bytes", models.IntegerField(default=0)),
+                ("original_name", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="images",
+                        to="agents.agent",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="images", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('user', 'User'), ('assistant', 'Assistant')], max_length=16)),
-                ('text', models.TextField()),
-                ('image_ids', models.JSONField(blank=True, default=list)),
-                ('pending', models.BooleanField(default=False)),
-                ('cleared', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='agents.agent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("role", models.CharField(choices=[("user", "User"), ("assistant", "Assistant")], max_length=16)),
+                ("text", models.TextField()),
+                ("image_ids", models.JSONField(blank=True, default=list)),
+                ("pending", models.BooleanField(default=False)),
+                ("cleared", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="agents.agent"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Phase',
+            name="Phase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.IntegerField()),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('files', models.JSONField(default=list)),
-                ('requests', models.JSONField(blank=True, default=list)),
-                ('last_phase', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('implementing', 'Implementing'), ('done', 'Done'), ('failed', 'Failed')], default='planned', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phases', to='agents.agent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("index", models.IntegerField()),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("files", models.JSONField(default=list)),
+                ("requests", models.JSONField(blank=True, default=list)),
+                ("last_phase", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("implementing", "Implementing"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="planned",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="phases", to="agents.agent"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['index'],
+                "ordering": ["index"],
             },
         ),
         migrations.CreateModel(
-            name='FileVersion',
+            name="FileVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content', models.TextField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('file', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='agents.file')),
-                ('phase', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='agents.phase')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("content", models.TextField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "file",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="agents.file"
+                    ),
+                ),
+                (
+                    "phase",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to="agents.phase"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='file',
-            name='phase',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='written', to='agents.phase'),
+            model_name="file",
+            name="phase",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="written",
+                to="agents.phase",
+            ),
         ),
         migrations.CreateModel(
-            name='UsageRecord',
+            name="UsageRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=32)),
-                ('provider', models.CharField(max_length=32)),
-                ('model', models.CharField(max_length=200)),
-                ('tokens_in', models.IntegerField(default=0)),
-                ('tokens_out', models.IntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='usage', to='agents.agent')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='usage', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("action", models.CharField(max_length=32)),
+                ("provider", models.CharField(max_length=32)),
+                ("model", models.CharField(max_length=200)),
+                ("tokens_in", models.IntegerField(default=0)),
+                ("tokens_out", models.IntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="usage",
+                        to="agents.agent",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="usage", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='agent',
-            index=models.Index(fields=['owner', '-created_at'], name='agents_agen_owner_i_c03e4c_idx'),
+            model_name="agent",
+            index=models.Index(fields=["owner", "-created_at"], name="agents_agen_owner_i_c03e4c_idx"),
         ),
         migrations.AddIndex(
-            model_name='agent',
-            index=models.Index(fields=['status', 'lease_expires_at'], name='agents_agen_status_c2efeb_idx'),
+            model_name="agent",
+            index=models.Index(fields=["status", "lease_expires_at"], name="agents_agen_status_c2efeb_idx"),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.UniqueConstraint(fields=('agent', 'seq'), name='unique_event_seq'),
+            model_name="event",
+            constraint=models.UniqueConstraint(fields=("agent", "seq"), name="unique_event_seq"),
         ),
         migrations.AddConstraint(
-            model_name='phase',
-            constraint=models.UniqueConstraint(fields=('agent', 'index'), name='unique_phase_index'),
+            model_name="phase",
+            constraint=models.UniqueConstraint(fields=("agent", "index"), name="unique_phase_index"),
         ),
         migrations.AddConstraint(
-            model_name='file',
-            constraint=models.UniqueConstraint(fields=('agent', 'path'), name='unique_file_path'),
+            model_name="file",
+            constraint=models.UniqueConstraint(fields=("agent", "path"), name="unique_file_path"),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agents', '0001_initial'),
+        ("agents", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agent',
-            name='origin_port',
+            model_name="agent",
+            name="origin_port",
             field=models.CharField(blank=True, max_length=8),
         ),
     ]

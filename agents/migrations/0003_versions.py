@@ -5,48 +5,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agents', '0002_origin_port'),
+        ("agents", "0002_origin_port"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GitObject',
+            name="GitObject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sha', models.CharField(max_length=40)),
-                ('type_num', models.PositiveSmallIntegerField()),
-                ('data', models.BinaryField()),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='git_objects', to='agents.agent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sha", models.CharField(max_length=40)),
+                ("type_num", models.PositiveSmallIntegerField()),
+                ("data", models.BinaryField()),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="git_objects", to="agents.agent"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('agent', 'sha'), name='unique_git_object')],
+                "constraints": [models.UniqueConstraint(fields=("agent", "sha"), name="unique_git_object")],
             },
         ),
         migrations.CreateModel(
-            name='Version',
+            name="Version",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.IntegerField()),
-                ('sha', models.CharField(max_length=40)),
-                ('parent_sha', models.CharField(blank=True, max_length=40)),
-                ('tree_sha', models.CharField(max_length=40)),
-                ('kind', models.CharField(choices=[('phase', 'Phase'), ('review', 'Review'), ('restore', 'Restore'), ('edit', 'Edit')], max_length=16)),
-                ('subject', models.CharField(max_length=300)),
-                ('message', models.TextField()),
-                ('manifest', models.JSONField(default=dict)),
-                ('changes', models.JSONField(default=list)),
-                ('additions', models.IntegerField(default=0)),
-                ('deletions', models.IntegerField(default=0)),
-                ('created_at', models.DateTimeField()),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='agents.agent')),
-                ('phase', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='versions', to='agents.phase')),
-                ('restored_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='agents.version')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.IntegerField()),
+                ("sha", models.CharField(max_length=40)),
+                ("parent_sha", models.CharField(blank=True, max_length=40)),
+                ("tree_sha", models.CharField(max_length=40)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("phase", "Phase"), ("review", "Review"), ("restore", "Restore"), ("edit", "Edit")],
+                        max_length=16,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=300)),
+                ("message", models.TextField()),
+                ("manifest", models.JSONField(default=dict)),
+                ("changes", models.JSONField(default=list)),
+                ("additions", models.IntegerField(default=0)),
+                ("deletions", models.IntegerField(default=0)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="agents.agent"
+                    ),
+                ),
+                (
+                    "phase",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="versions",
+                        to="agents.phase",
+                    ),
+                ),
+                (
+                    "restored_from",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to="agents.version"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
-                'constraints': [models.UniqueConstraint(fields=('agent', 'number'), name='unique_version_number'), models.UniqueConstraint(fields=('agent', 'sha'), name='unique_version_sha'), models.UniqueConstraint(condition=models.Q(('kind', 'phase')), fields=('phase',), name='unique_version_per_phase')],
+                "ordering": ["-number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("agent", "number"), name="unique_version_number"),
+                    models.UniqueConstraint(fields=("agent", "sha"), name="unique_version_sha"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("kind", "phase")), fields=("phase",), name="unique_version_per_phase"
+                    ),
+                ],
             },
         ),
     ]

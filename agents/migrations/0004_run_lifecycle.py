@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agents', '0003_versions'),
+        ("agents", "0003_versions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agent',
-            name='crash_count',
+            model_name="agent",
+            name="crash_count",
             field=models.IntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='agent',
-            name='problems',
+            model_name="agent",
+            name="problems",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='agent',
-            name='run_requested_at',
+            model_name="agent",
+            name="run_requested_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='message',
-            name='error',
+            model_name="message",
+            name="error",
             field=models.TextField(blank=True),
         ),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agents', '0004_run_lifecycle'),
+        ("agents", "0004_run_lifecycle"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='agent',
-            name='origin_port',
+            model_name="agent",
+            name="origin_port",
         ),
     ]

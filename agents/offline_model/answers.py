@@ -338,11 +338,7 @@ def implement_file(
 
 
 def _purposes(phase: Mapping[str, object]) -> dict[str, str]:
-    return {
-        str(f.get("path")): str(f.get("purpose", ""))
-        for f in phase.get("files") or []
-        if isinstance(f, Mapping)
-    }
+    return {str(f.get("path")): str(f.get("purpose", "")) for f in phase.get("files") or [] if isinstance(f, Mapping)}
 
 
 def implementation_answer(prompt: Prompt) -> str:

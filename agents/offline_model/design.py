@@ -19,9 +19,7 @@ _KIND_PATTERNS = {
     for name, kind in KINDS.items()
     if kind.keywords
 }
-_TOPIC_PATTERNS = {
-    name: re.compile(rf"\b(?:{topic.pattern})\b", re.IGNORECASE) for name, topic in TOPICS.items()
-}
+_TOPIC_PATTERNS = {name: re.compile(rf"\b(?:{topic.pattern})\b", re.IGNORECASE) for name, topic in TOPICS.items()}
 _CURRENCIES = (
     ("EUR", re.compile(r"€|\beuros?\b|\beur\b", re.IGNORECASE)),
     ("GBP", re.compile(r"£|\bpounds?\b|\bgbp\b|\bsterling\b", re.IGNORECASE)),
@@ -51,9 +49,7 @@ _ADJECTIVES = re.compile(
     r"\s+)+",
     re.IGNORECASE,
 )
-_APP_FOR = re.compile(
-    r"^(?:app|application|tool|program)\s+(?:to|for|that|which)\s+(.+)$", re.IGNORECASE | re.DOTALL
-)
+_APP_FOR = re.compile(r"^(?:app|application|tool|program)\s+(?:to|for|that|which)\s+(.+)$", re.IGNORECASE | re.DOTALL)
 _TRAILING_APP = re.compile(r"\s+(?:app|application|tool|program)$", re.IGNORECASE)
 _LANDING_FOR = re.compile(r"\b(?:for|about)\s+(?:a|an|the|my|our)?\s*([^\n,.;:!?()\"]{2,60})", re.IGNORECASE)
 

@@ -127,9 +127,7 @@ def describe(change: Change) -> str:
 
 
 def _css_block_pattern(name: str) -> re.Pattern[str]:
-    return re.compile(
-        rf"\n*/\* atelier:{re.escape(name)} \*/\n.*?/\* /atelier:{re.escape(name)} \*/\n?", re.DOTALL
-    )
+    return re.compile(rf"\n*/\* atelier:{re.escape(name)} \*/\n.*?/\* /atelier:{re.escape(name)} \*/\n?", re.DOTALL)
 
 
 def set_css_block(css: str, name: str, body: str) -> str:

@@ -41,9 +41,7 @@ NAMED_COLOURS: dict[str, tuple[str, str]] = {
 }
 COLOUR_WORDS = re.compile(r"\b(" + "|".join(NAMED_COLOURS) + r")\b", re.IGNORECASE)
 # "dark" or "night", but not a shade: "dark green" asks for a colour, not a dark theme.
-DARK_WORDS = re.compile(
-    r"\b(?:dark(?:er)?|night)\b(?!\s+(?:" + "|".join(NAMED_COLOURS) + r")\b)", re.IGNORECASE
-)
+DARK_WORDS = re.compile(r"\b(?:dark(?:er)?|night)\b(?!\s+(?:" + "|".join(NAMED_COLOURS) + r")\b)", re.IGNORECASE)
 
 
 def is_hex_colour(value: object) -> bool:

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,50 +15,124 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ProviderCredential',
+            name="ProviderCredential",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(choices=[('openai', 'OpenAI-compatible'), ('anthropic', 'Anthropic')], max_length=20)),
-                ('name', models.CharField(max_length=100)),
-                ('base_url', models.CharField(blank=True, max_length=500)),
-                ('encrypted_key', models.TextField(blank=True, editable=False)),
-                ('key_hint', models.CharField(blank=True, editable=False, max_length=32)),
-                ('last_verified_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='provider_credentials', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[("openai", "OpenAI-compatible"), ("anthropic", "Anthropic")], max_length=20
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("base_url", models.CharField(blank=True, max_length=500)),
+                ("encrypted_key", models.TextField(blank=True, editable=False)),
+                ("key_hint", models.CharField(blank=True, editable=False, max_length=32)),
+                ("last_verified_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="provider_credentials",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ModelConfig',
+            name="ModelConfig",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('blueprint', 'Blueprint'), ('phase_generation', 'Phase planning'), ('phase_implementation', 'Phase implementation'), ('code_review', 'Code review'), ('file_regeneration', 'File regeneration'), ('conversation', 'Conversation')], max_length=40)),
-                ('provider', models.CharField(blank=True, choices=[('', 'Automatic'), ('offline', 'Offline model (built in)'), ('openai', 'OpenAI-compatible'), ('anthropic', 'Anthropic')], max_length=20)),
-                ('model', models.CharField(max_length=200)),
-                ('temperature', models.FloatField(validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(2.0)])),
-                ('max_tokens', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(200000)])),
-                ('reasoning_effort', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=10)),
-                ('fallback_model', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='model_configs', to=settings.AUTH_USER_MODEL)),
-                ('credential', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='model_configs', to='modelconfig.providercredential')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("blueprint", "Blueprint"),
+                            ("phase_generation", "Phase planning"),
+                            ("phase_implementation", "Phase implementation"),
+                            ("code_review", "Code review"),
+                            ("file_regeneration", "File regeneration"),
+                            ("conversation", "Conversation"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Automatic"),
+                            ("offline", "Offline model (built in)"),
+                            ("openai", "OpenAI-compatible"),
+                            ("anthropic", "Anthropic"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("model", models.CharField(max_length=200)),
+                (
+                    "temperature",
+                    models.FloatField(
+                        validators=[
+                            django.core.validators.MinValueValidator(0.0),
+                            django.core.validators.MaxValueValidator(2.0),
+                        ]
+                    ),
+                ),
+                (
+                    "max_tokens",
+                    models.PositiveIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(200000),
+                        ]
+                    ),
+                ),
+                (
+                    "reasoning_effort",
+                    models.CharField(
+                        blank=True, choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")], max_length=10
+                    ),
+                ),
+                ("fallback_model", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="model_configs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "credential",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="model_configs",
+                        to="modelconfig.providercredential",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user', 'action'],
+                "ordering": ["user", "action"],
             },
         ),
         migrations.AddIndex(
-            model_name='providercredential',
-            index=models.Index(fields=['user', 'provider'], name='modelconfig_user_id_d34480_idx'),
+            model_name="providercredential",
+            index=models.Index(fields=["user", "provider"], name="modelconfig_user_id_d34480_idx"),
         ),
         migrations.AddConstraint(
-            model_name='modelconfig',
-            constraint=models.UniqueConstraint(fields=('user', 'action'), name='modelconfig_unique_user_action'),
+            model_name="modelconfig",
+            constraint=models.UniqueConstraint(fields=("user", "action"), name="modelconfig_unique_user_action"),
         ),
     ]

@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('modelconfig', '0001_initial'),
+        ("modelconfig", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='modelconfig',
-            name='context_window',
-            field=models.PositiveIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1024), django.core.validators.MaxValueValidator(10000000)]),
+            model_name="modelconfig",
+            name="context_window",
+            field=models.PositiveIntegerField(
+                blank=True,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(1024),
+                    django.core.validators.MaxValueValidator(10000000),
+                ],
+            ),
         ),
     ]

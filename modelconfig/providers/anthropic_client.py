@@ -43,8 +43,10 @@ class AnthropicClient(SDKChatClient):
             timeout=settings.timeout,
             max_retries=settings.max_retries,
             http_client=http_client(
-                anthropic.DefaultHttpxClient, timeout=settings.timeout,
-                public_peers_only=settings.public_peers_only, event_hooks={"request": [on_request]},
+                anthropic.DefaultHttpxClient,
+                timeout=settings.timeout,
+                public_peers_only=settings.public_peers_only,
+                event_hooks={"request": [on_request]},
             ),
         )
 
@@ -69,9 +71,7 @@ class AnthropicClient(SDKChatClient):
             for event in stream:
                 if event.type == "message_start":
                     usage = event.message.usage
-                    self.usage = Usage(
-                        input_tokens=_total_input_tokens(usage), output_tokens=usage.output_tokens or 0
-                    )
+                    self.usage = Usage(input_tokens=_total_input_tokens(usage), output_tokens=usage.output_tokens or 0)
                 elif event.type == "content_block_delta" and event.delta.type == "text_delta":
                     yield event.delta.text
                 elif event.type == "content_block_delta" and event.delta.type == "thinking_delta":
@@ -122,9 +122,7 @@ class AnthropicClient(SDKChatClient):
             detail = error.api_message or provider_message(error.body)
             if error.status_code < 400:
                 # An `event: error` inside a stream that had started with HTTP 200.
-                return self.stream_error(
-                    detail=detail, model=model, retryable=error.type in _RETRYABLE_STREAM_ERRORS
-                )
+                return self.stream_error(detail=detail, model=model, retryable=error.type in _RETRYABLE_STREAM_ERRORS)
             return self.status_error(status=error.status_code, detail=detail, model=model)
         if isinstance(error, anthropic.AnthropicError):
             return ProviderError(f"{self.provider_label} client error for model '{model}': {error}")

@@ -151,9 +151,7 @@ class ChatClient(ABC):
         return self.settings.model
 
     @abstractmethod
-    def stream(
-        self, messages: Sequence[ChatMessage], *, cancel: CancelToken | None = None
-    ) -> Iterator[str]:
+    def stream(self, messages: Sequence[ChatMessage], *, cancel: CancelToken | None = None) -> Iterator[str]:
         """Yield text deltas. Fills `self.usage`. Raises ProviderError or GenerationCancelled."""
 
     def complete(self, messages: Sequence[ChatMessage], *, cancel: CancelToken | None = None) -> str:

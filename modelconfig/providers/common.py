@@ -303,9 +303,7 @@ class SDKChatClient(ChatClient):
         """A connection that failed or broke off; the transport's own words are the useful part."""
         cause = error.__cause__ if isinstance(error.__cause__, httpx2.TransportError) else error
         detail = error_detail(str(cause), type(cause).__name__)
-        return ProviderError(
-            f"{self.provider_label} connection failed for model '{model}': {detail}", retryable=True
-        )
+        return ProviderError(f"{self.provider_label} connection failed for model '{model}': {detail}", retryable=True)
 
     def status_error(self, *, status: int, detail: str, model: str) -> ProviderError:
         return ProviderError(

@@ -68,6 +68,3 @@ def http_client(
         trust_env=not public_peers_only,
         event_hooks=event_hooks or {},
     )
-
-
-

@@ -44,14 +44,14 @@ class OpenAIClient(SDKChatClient):
             timeout=settings.timeout,
             max_retries=settings.max_retries,
             http_client=http_client(
-                openai.DefaultHttpxClient, timeout=settings.timeout, public_peers_only=settings.public_peers_only,
+                openai.DefaultHttpxClient,
+                timeout=settings.timeout,
+                public_peers_only=settings.public_peers_only,
                 event_hooks={"request": [on_request]},
             ),
         )
 
-    def _deltas(
-        self, sdk: openai.OpenAI, messages: Sequence[ChatMessage], *, model: str
-    ) -> Iterator[str | Thought]:
+    def _deltas(self, sdk: openai.OpenAI, messages: Sequence[ChatMessage], *, model: str) -> Iterator[str | Thought]:
         params: dict[str, Any] = {
             "model": model,
             "messages": [openai_message(message) for message in messages],

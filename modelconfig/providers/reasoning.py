@@ -57,8 +57,11 @@ class ThinkFilter:
             return reasoning, self._answer(rest)
         # Hold back what could be the start of the closing tag.
         keep = next(
-            (n for n in range(min(len(self._closer) - 1, len(self._held)), 0, -1)
-             if self._closer.startswith(self._held[-n:])),
+            (
+                n
+                for n in range(min(len(self._closer) - 1, len(self._held)), 0, -1)
+                if self._closer.startswith(self._held[-n:])
+            ),
             0,
         )
         reasoning = self._held[: len(self._held) - keep]

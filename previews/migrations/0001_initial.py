@@ -9,31 +9,51 @@ import previews.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agents', '0001_initial'),
+        ("agents", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Deployment',
+            name="Deployment",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('files_digest', models.CharField(max_length=64)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('building', 'Building'), ('ready', 'Ready'), ('failed', 'Failed')], default='pending', max_length=16)),
-                ('backend', models.CharField(max_length=32)),
-                ('preview_url', models.CharField(blank=True, max_length=500)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('expires_at', models.DateTimeField(default=previews.models.default_expiry)),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deployments', to='agents.agent')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("files_digest", models.CharField(max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("building", "Building"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("backend", models.CharField(max_length=32)),
+                ("preview_url", models.CharField(blank=True, max_length=500)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("expires_at", models.DateTimeField(default=previews.models.default_expiry)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="deployments", to="agents.agent"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['agent', '-created_at'], name='previews_de_agent_i_2c8947_idx'), models.Index(fields=['agent', 'files_digest', 'status'], name='previews_de_agent_i_28c989_idx'), models.Index(fields=['expires_at'], name='previews_de_expires_87c4f7_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["agent", "-created_at"], name="previews_de_agent_i_2c8947_idx"),
+                    models.Index(fields=["agent", "files_digest", "status"], name="previews_de_agent_i_28c989_idx"),
+                    models.Index(fields=["expires_at"], name="previews_de_expires_87c4f7_idx"),
+                ],
             },
         ),
     ]

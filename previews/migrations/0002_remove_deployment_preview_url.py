@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('previews', '0001_initial'),
+        ("previews", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='deployment',
-            name='preview_url',
+            model_name="deployment",
+            name="preview_url",
         ),
     ]

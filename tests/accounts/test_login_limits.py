@@ -38,16 +38,21 @@ def test_form_login_is_locked_after_failures_even_with_the_right_password(make_u
 
 def test_token_is_locked_after_failures_with_envelope_and_retry_after(user, settings):
     client = APIClient()
-    statuses = [client.post("/api/auth/token", {"username": "ada", "password": WRONG}, format="json").status_code
-                for _ in range(3)]
+    statuses = [
+        client.post("/api/auth/token", {"username": "ada", "password": WRONG}, format="json").status_code
+        for _ in range(3)
+    ]
     assert statuses == [401, 401, 429]
     response = client.post("/api/auth/token", {"username": "ada", "password": user.raw_password}, format="json")
     assert response.status_code == 429
     error = response.json()["error"]
     assert error["type"] == "RATE_LIMITED"
     assert error["message"].startswith("Too many failed sign-in attempts")
-    assert error["details"] == {"limit": 3, "period_seconds": settings.LOGIN_COOLOFF_SECONDS,
-                                "retry_after_seconds": settings.LOGIN_COOLOFF_SECONDS}
+    assert error["details"] == {
+        "limit": 3,
+        "period_seconds": settings.LOGIN_COOLOFF_SECONDS,
+        "retry_after_seconds": settings.LOGIN_COOLOFF_SECONDS,
+    }
     assert response["Retry-After"] == str(settings.LOGIN_COOLOFF_SECONDS)
 
 

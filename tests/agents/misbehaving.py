@@ -79,7 +79,7 @@ def cut_at_limit(*, longer_than: int = 400) -> Callable[[dict], ScriptItem]:
         if is_continuation(body):
             partial = _text(body["messages"][-2]["content"])
             assert full.startswith(partial), "the partial answer goes back unchanged"
-            return verbatim(full[len(partial):])
+            return verbatim(full[len(partial) :])
         if len(full) <= longer_than:
             return verbatim(full)
         return verbatim(full[: len(full) // 2], finish="length")
@@ -159,11 +159,12 @@ def changes_as(kind: str) -> Callable[[dict], ScriptItem]:
             elif kind == "edits":
                 out.append(edit_blocks(path, old, new))
             elif kind == "diff":
-                diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                            f"a/{path}", f"b/{path}")
+                diff = difflib.unified_diff(
+                    old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+                )
                 out.append("```diff\n" + "".join(diff) + "```\n")
             elif kind == "append" and new.startswith(old):
-                out.append(f"cat >> {path} << 'EOF'\n{new[len(old):]}EOF\n")
+                out.append(f"cat >> {path} << 'EOF'\n{new[len(old) :]}EOF\n")
             elif kind == "elided":
                 lines = new.splitlines(keepends=True)
                 comment = {"css": "/* ... rest of the file unchanged ... */", "html": "<!-- ... rest unchanged -->"}

@@ -64,8 +64,11 @@ async def test_codegen_streams_start_chunks_and_blueprint(aclient):
     assert last["type"] == "blueprint"
     assert json.loads("".join(c["chunk"] for c in chunks)) == {
         k: v for k, v in last["blueprint"].items() if k != "template"
-    } | ({"template": json.loads("".join(c["chunk"] for c in chunks)).get("template")}
-         if "template" in json.loads("".join(c["chunk"] for c in chunks)) else {})
+    } | (
+        {"template": json.loads("".join(c["chunk"] for c in chunks)).get("template")}
+        if "template" in json.loads("".join(c["chunk"] for c in chunks))
+        else {}
+    )
     agent = await Agent.objects.aget(pk=agent_id)
     assert agent.blueprint == last["blueprint"]
 
@@ -193,15 +196,19 @@ def test_codegen_refuses_more_than_two_images(api_client):
 
 def test_image_refused_when_not_really_an_image_whatever_its_declared_type(api_client, planned):
     fake = io.BytesIO(b"<script>alert(1)</script>" * 10)
-    response = api_client.post(f"/api/agent/{planned.pk}/images", {"images": [_upload(fake, "evil.png")]},
-                               format="multipart")
+    response = api_client.post(
+        f"/api/agent/{planned.pk}/images", {"images": [_upload(fake, "evil.png")]}, format="multipart"
+    )
     assert response.status_code == 400
     assert response.json()["error"]["message"].startswith("evil.png:")
 
 
 def test_gif_is_refused(api_client, planned):
-    response = api_client.post(f"/api/agent/{planned.pk}/images",
-                               {"images": [_upload(_png(fmt="GIF"), "anim.gif", "image/gif")]}, format="multipart")
+    response = api_client.post(
+        f"/api/agent/{planned.pk}/images",
+        {"images": [_upload(_png(fmt="GIF"), "anim.gif", "image/gif")]},
+        format="multipart",
+    )
     assert response.status_code == 400
     assert "PNG, JPEG or WebP" in response.json()["error"]["message"]
 
@@ -210,16 +217,18 @@ def test_decompression_bomb_is_refused(api_client, planned):
     bomb = io.BytesIO()
     PILImage.new("1", (8000, 6000)).save(bomb, format="PNG")  # 48 MP, a few KB
     bomb.seek(0)
-    response = api_client.post(f"/api/agent/{planned.pk}/images", {"images": [_upload(bomb, "bomb.png")]},
-                               format="multipart")
+    response = api_client.post(
+        f"/api/agent/{planned.pk}/images", {"images": [_upload(bomb, "bomb.png")]}, format="multipart"
+    )
     assert response.status_code == 400
     assert "40 megapixels" in response.json()["error"]["message"]
 
 
 def test_image_over_10_mib_is_refused(api_client, planned):
     big = io.BytesIO(b"\x89PNG" + b"0" * (10 * 1024 * 1024 + 1))
-    response = api_client.post(f"/api/agent/{planned.pk}/images", {"images": [_upload(big, "big.png")]},
-                               format="multipart")
+    response = api_client.post(
+        f"/api/agent/{planned.pk}/images", {"images": [_upload(big, "big.png")]}, format="multipart"
+    )
     assert response.status_code == 413
     assert response.json()["error"]["message"].startswith("big.png:")
 
@@ -288,8 +297,9 @@ def test_another_users_agent_is_404_everywhere(planned, make_user, path):
 def test_another_users_agent_images_is_404(planned, make_user):
     client = APIClient()
     client.force_authenticate(make_user("mallory"))
-    response = client.post(f"/api/agent/{planned.pk}/images", {"images": [_upload(_png(), "a.png")]},
-                           format="multipart")
+    response = client.post(
+        f"/api/agent/{planned.pk}/images", {"images": [_upload(_png(), "a.png")]}, format="multipart"
+    )
     assert response.status_code == 404
 
 
@@ -306,8 +316,9 @@ def test_usage_per_day(api_client, planned):
 
 
 def test_codegen_honours_accept_ndjson(api_client):
-    response = api_client.post("/api/agent/codegen", {"query": "a counter"}, format="json",
-                               HTTP_ACCEPT="application/x-ndjson")
+    response = api_client.post(
+        "/api/agent/codegen", {"query": "a counter"}, format="json", HTTP_ACCEPT="application/x-ndjson"
+    )
     assert response.status_code == 200
     assert b'"type": "blueprint"' in consume(response)
 
@@ -322,8 +333,7 @@ def test_codegen_refusal_with_accept_ndjson_is_one_json_line(api_client):
 def test_automatic_preview_uses_the_port_the_app_was_created_on(api_client, settings, tmp_path):
     settings.PREVIEW_ROOT = tmp_path
     settings.PREVIEW_PORT = ""
-    response = api_client.post("/api/agent/codegen", {"query": "a counter"}, format="json",
-                               HTTP_HOST="localhost:8123")
+    response = api_client.post("/api/agent/codegen", {"query": "a counter"}, format="json", HTTP_HOST="localhost:8123")
     consume(response)
     agent = Agent.objects.get()
     generate(agent)

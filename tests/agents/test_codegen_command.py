@@ -12,8 +12,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_codegen_command_runs_the_whole_pipeline_with_progress(tmp_path, settings):
     settings.PREVIEW_ROOT = tmp_path / "previews"
     out = io.StringIO()
-    call_command("codegen", "a pomodoro timer with stats", "--user", "cli-user", "--deploy", "--out",
-                 str(tmp_path / "app"), stdout=out)
+    call_command(
+        "codegen",
+        "a pomodoro timer with stats",
+        "--user",
+        "cli-user",
+        "--deploy",
+        "--out",
+        str(tmp_path / "app"),
+        stdout=out,
+    )
     text = out.getvalue()
     assert "Model: offline / atelier-offline (built-in offline model)" in text
     assert "Phase 1/" in text and "wrote index.html" in text

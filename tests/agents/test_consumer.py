@@ -53,7 +53,8 @@ async def test_socket_without_allowed_origin_is_refused(planned_agent, user):
     from tests.agents.ws import session_cookie
 
     communicator = WebsocketCommunicator(
-        application, f"/api/agent/{planned_agent.pk}/ws",
+        application,
+        f"/api/agent/{planned_agent.pk}/ws",
         headers=[(b"origin", b"http://evil.example"), (b"cookie", await session_cookie(user))],
     )
     connected, _ = await communicator.connect()
@@ -67,9 +68,12 @@ async def test_preview_origin_cannot_open_the_socket(planned_agent, user):
     from tests.agents.ws import session_cookie
 
     communicator = WebsocketCommunicator(
-        application, f"/api/agent/{planned_agent.pk}/ws",
-        headers=[(b"origin", b"http://0b6f3c0e-6d2a-4f51-9a55-2f1d7b9e0c11.preview.localhost:8000"),
-                 (b"cookie", await session_cookie(user))],
+        application,
+        f"/api/agent/{planned_agent.pk}/ws",
+        headers=[
+            (b"origin", b"http://0b6f3c0e-6d2a-4f51-9a55-2f1d7b9e0c11.preview.localhost:8000"),
+            (b"cookie", await session_cookie(user)),
+        ],
     )
     connected, _ = await communicator.connect()
     assert not connected
@@ -222,8 +226,12 @@ async def test_ticket_for_another_agent_is_refused(planned_agent, create_agent, 
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("{not json", "MALFORMED_JSON"), (json.dumps({"type": "oops"}), "UNKNOWN_TYPE"),
-     (json.dumps([1, 2]), "INVALID_MESSAGE"), (json.dumps({"type": "x", "pad": "a" * 70_000}), "FRAME_TOO_LARGE")],
+    [
+        ("{not json", "MALFORMED_JSON"),
+        (json.dumps({"type": "oops"}), "UNKNOWN_TYPE"),
+        (json.dumps([1, 2]), "INVALID_MESSAGE"),
+        (json.dumps({"type": "x", "pad": "a" * 70_000}), "FRAME_TOO_LARGE"),
+    ],
 )
 async def test_bad_frames_get_an_error_and_the_socket_stays_open(planned_agent, user, raw, code):
     communicator = await open_socket(planned_agent.pk, user)

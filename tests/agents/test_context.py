@@ -10,8 +10,15 @@ from modelconfig.providers.base import ChatMessage, ModelSettings
 
 @pytest.mark.parametrize(
     "model,window",
-    [("gpt-4o-mini", 128_000), ("gpt-5-mini", 400_000), ("claude-sonnet-4-5", 200_000), ("deepseek-chat", 64_000),
-     ("llama3.1:8b", 8_192), ("qwen3-32b", 128_000), ("something-new", context.UNKNOWN_MODEL_WINDOW)],
+    [
+        ("gpt-4o-mini", 128_000),
+        ("gpt-5-mini", 400_000),
+        ("claude-sonnet-4-5", 200_000),
+        ("deepseek-chat", 64_000),
+        ("llama3.1:8b", 8_192),
+        ("qwen3-32b", 128_000),
+        ("something-new", context.UNKNOWN_MODEL_WINDOW),
+    ],
 )
 def test_known_models_have_a_default_window(model, window):
     assert context.window_for(ModelSettings(provider="openai", model=model)) == window
@@ -33,8 +40,11 @@ def render(files):
     return [ChatMessage(role="user", content="".join(f"{p}\n{c}" for p, c in sorted(files.items())))]
 
 
-FILES = {"app.js": "function start() {}\nexport const store = 1;\n" * 100, "styles.css": ".card { x: 1 }\n" * 100,
-         "index.html": '<main id="app"></main>\n' * 10}
+FILES = {
+    "app.js": "function start() {}\nexport const store = 1;\n" * 100,
+    "styles.css": ".card { x: 1 }\n" * 100,
+    "index.html": '<main id="app"></main>\n' * 10,
+}
 
 
 def test_prompts_that_fit_are_unchanged():

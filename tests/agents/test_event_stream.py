@@ -58,8 +58,9 @@ async def _assert_socket_got_every_durable_event_in_order(communicator, agent_id
     assert [f for f in frames if f["type"] != "file_chunk_generated"] == rows
 
 
-@pytest.mark.parametrize("backend", ["agents.layers.EventsInMemoryChannelLayer",
-                                     "channels.layers.InMemoryChannelLayer"])
+@pytest.mark.parametrize(
+    "backend", ["agents.layers.EventsInMemoryChannelLayer", "channels.layers.InMemoryChannelLayer"]
+)
 async def test_a_flood_that_overflows_the_layer_still_delivers_every_durable_event_in_order(
     planned_agent, user, settings, backend
 ):
@@ -76,8 +77,9 @@ async def test_a_flood_that_overflows_the_layer_still_delivers_every_durable_eve
 
 
 async def test_the_overflow_lost_broadcast_only_frames_not_durable_ones(planned_agent, user, settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "agents.layers.EventsInMemoryChannelLayer",
-                                           "CONFIG": {"capacity": 5}}}
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "agents.layers.EventsInMemoryChannelLayer", "CONFIG": {"capacity": 5}}
+    }
     communicator = await open_socket(planned_agent.pk, user)
     connected = await next_frame(communicator)
     _flood_while_the_socket_waits(planned_agent.pk, 60)
@@ -105,8 +107,9 @@ async def test_replies_to_a_socket_keep_seq_order_with_the_events_around_them(pl
     assert seqs == sorted(set(seqs))
     assert sum(f["type"] == "error" for f in frames) == 20
     rows = await _durable_rows(planned_agent.pk, connected["seq"])
-    assert [f for f in frames if f["type"] not in ("file_chunk_generated", "error", "conversation_state",
-                                                   "agent_state")] == rows
+    assert [
+        f for f in frames if f["type"] not in ("file_chunk_generated", "error", "conversation_state", "agent_state")
+    ] == rows
     await communicator.disconnect()
 
 

@@ -33,8 +33,9 @@ def test_seqs_increase_and_survive_a_lost_counter_on_local_memory(create_agent):
 def test_seqs_increase_and_survive_a_lost_counter_on_redis(create_agent, settings):
     from tests.conftest import SERVICE_URLS
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": SERVICE_URLS["redis"]}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SERVICE_URLS["redis"]}
+    }
     from django.core.cache import caches
 
     caches["default"].clear()

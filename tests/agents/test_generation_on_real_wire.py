@@ -34,8 +34,16 @@ def _text(content) -> str:
 
 def offline_responder(body: dict) -> str:
     """Answer an OpenAI or Anthropic request body as the offline model would."""
-    messages = [ChatMessage(role="system", content=body["system"] if isinstance(body.get("system"), str)
-                            else _text(body.get("system", [])))] if "system" in body else []
+    messages = (
+        [
+            ChatMessage(
+                role="system",
+                content=body["system"] if isinstance(body.get("system"), str) else _text(body.get("system", [])),
+            )
+        ]
+        if "system" in body
+        else []
+    )
     for message in body["messages"]:
         messages.append(ChatMessage(role=message["role"], content=_text(message["content"])))
     action = ACTION_BY_SYSTEM_PROMPT[messages[0].content]
@@ -115,8 +123,9 @@ def test_chat_reply_comes_from_the_configured_provider(settings, openai_server, 
     assert len(openai_server.requests) == before + 1
 
 
-def test_key_never_appears_in_events_logs_or_responses_during_a_run(settings, openai_server, create_agent, caplog,
-                                                                     api_client):
+def test_key_never_appears_in_events_logs_or_responses_during_a_run(
+    settings, openai_server, create_agent, caplog, api_client
+):
     import json
     import logging
 
@@ -132,8 +141,11 @@ def test_key_never_appears_in_events_logs_or_responses_during_a_run(settings, op
     assert generate(agent).status == "complete"
     services.agent_reply(agent=agent, history=[], text="make it green", images=[])
 
-    bodies = [api_client.get(f"/api/agent/{agent.pk}").content, api_client.get("/api/model-configs").content,
-              api_client.get("/api/usage").content]
+    bodies = [
+        api_client.get(f"/api/agent/{agent.pk}").content,
+        api_client.get("/api/model-configs").content,
+        api_client.get("/api/usage").content,
+    ]
     events = json.dumps(list(Event.objects.filter(agent=agent).values_list("payload", flat=True)))
     assert all(r.headers.get("authorization") == f"Bearer {key}" for r in openai_server.requests)
     assert key not in caplog.text
@@ -157,8 +169,9 @@ def test_attached_images_reach_the_model_as_image_inputs(settings, openai_server
     PILImage.new("RGB", (16, 16), (0, 128, 255)).save(buffer, format="PNG")
     sketch = SimpleUploadedFile("sketch.png", buffer.getvalue(), content_type="image/png")
 
-    response = api_client.post("/api/agent/codegen", {"query": "an app like this sketch", "images": [sketch]},
-                               format="multipart")
+    response = api_client.post(
+        "/api/agent/codegen", {"query": "an app like this sketch", "images": [sketch]}, format="multipart"
+    )
     consume(response)
 
     blueprint_request = openai_server.requests[0].json

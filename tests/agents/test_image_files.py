@@ -37,8 +37,10 @@ def test_image_uploads_are_rate_limited_per_user(user, settings, tmp_path):
     agent = Agent.objects.create(owner=user, query="a todo list")
     client = APIClient()
     client.force_authenticate(user)
-    statuses = [client.post(f"/api/agent/{agent.pk}/images", {"images": [_png()]}, format="multipart").status_code
-                for _ in range(3)]
+    statuses = [
+        client.post(f"/api/agent/{agent.pk}/images", {"images": [_png()]}, format="multipart").status_code
+        for _ in range(3)
+    ]
     assert statuses == [201, 201, 429]
     response = client.post(f"/api/agent/{agent.pk}/images", {"images": [_png()]}, format="multipart")
     assert response.json()["error"]["type"] == "RATE_LIMITED"

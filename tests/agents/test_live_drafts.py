@@ -18,7 +18,7 @@ def place(draft: str, chunks: list[dict]) -> str:
     """The client's rule: a chunk starting inside the draft is trimmed; one starting past its end is a hole."""
     for chunk in chunks:
         assert chunk["offset"] <= len(draft), f"chunk at {chunk['offset']} after a draft of {len(draft)}: a hole"
-        draft += chunk["chunk"][len(draft) - chunk["offset"]:]
+        draft += chunk["chunk"][len(draft) - chunk["offset"] :]
     return draft
 
 

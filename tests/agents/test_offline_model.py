@@ -60,9 +60,7 @@ def make_blueprint(request: str) -> dict:
     return prompts.validate_blueprint(prompts.extract_json(answer))
 
 
-def implement(
-    blueprint: dict, phase: dict, files: dict[str, str], requests=(), to_write=None
-) -> dict[str, str]:
+def implement(blueprint: dict, phase: dict, files: dict[str, str], requests=(), to_write=None) -> dict[str, str]:
     paths = to_write if to_write is not None else [f["path"] for f in phase["files"]]
     messages = prompts.phase_implementation_messages(
         blueprint=blueprint, phase=phase, files=files, files_to_write=paths, requests=list(requests)
@@ -70,9 +68,7 @@ def implement(
     return parse_files(ask("phase_implementation", messages))
 
 
-def plan(
-    blueprint: dict, completed: list[dict], files: dict[str, str], pending=(), phases_left=5
-) -> dict | None:
+def plan(blueprint: dict, completed: list[dict], files: dict[str, str], pending=(), phases_left=5) -> dict | None:
     messages = prompts.phase_plan_messages(
         blueprint=blueprint,
         completed_phases=completed,
@@ -247,9 +243,7 @@ def test_planner_chooses_files_by_request():
 def test_planner_is_done_when_no_phase_is_left():
     blueprint, files = first_version(REQUESTS["todo"])
 
-    assert (
-        plan(blueprint, [summary(blueprint["initialPhase"])], files, pending=["dark"], phases_left=0) is None
-    )
+    assert plan(blueprint, [summary(blueprint["initialPhase"])], files, pending=["dark"], phases_left=0) is None
 
 
 # --- Follow-up requests -------------------------------------------------------------------------------
@@ -291,9 +285,7 @@ def test_requests_are_applied_once_and_keep_earlier_changes():
 
 
 def test_bigger_font_and_colour_and_rename():
-    _phase, _before, after = follow_up(
-        REQUESTS["notes"], "larger text", "make it purple", "call it Brain Dump"
-    )
+    _phase, _before, after = follow_up(REQUESTS["notes"], "larger text", "make it purple", "call it Brain Dump")
 
     assert "font-size: 112.5%;" in after["styles.css"]
     assert "--primary: #9333ea;" in after["styles.css"]
@@ -375,17 +367,13 @@ def test_conversation_reply_says_what_the_next_phase_changes():
 
     reply = ask("conversation", messages)
 
-    assert reply.startswith(
-        "Sure! In the next phase I will switch to a dark colour scheme and add a Reset button"
-    )
+    assert reply.startswith("Sure! In the next phase I will switch to a dark colour scheme and add a Reset button")
     assert "Todo List" in reply
     assert "<" not in reply
 
 
 def test_conversation_is_honest_about_requests_it_cannot_build():
-    messages = prompts.conversation_messages(
-        blueprint=None, history=[], message="sync with my Google calendar"
-    )
+    messages = prompts.conversation_messages(blueprint=None, history=[], message="sync with my Google calendar")
 
     reply = ask("conversation", messages)
 

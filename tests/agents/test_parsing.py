@@ -182,11 +182,7 @@ def test_delimiter_followed_by_hundreds_of_spaces_is_content_in_any_chunking():
     line = "EOF" + " " * 300
     text = f"cat > a.txt << 'EOF'\n{line}\nEOF\n"
 
-    assert (
-        feed_whole(text).files
-        == feed_in_chunks(text, list(range(0, len(text), 7))).files
-        == {"a.txt": f"{line}\n"}
-    )
+    assert feed_whole(text).files == feed_in_chunks(text, list(range(0, len(text), 7))).files == {"a.txt": f"{line}\n"}
 
 
 def test_dash_heredoc_accepts_a_tab_indented_delimiter():
@@ -480,9 +476,14 @@ class EditRecorder(Recorder):
         self.appends: list[tuple[str, str]] = []
         self.patches: list[str] = []
         self.parser = HeredocParser(
-            on_open=self.on_open, on_chunk=self.on_chunk, on_close=self.on_close, on_error=self.on_error,
-            on_edit=lambda *edit: self.edits.append(edit), on_append=lambda *a: self.appends.append(a),
-            on_patch=self.patches.append, **options,
+            on_open=self.on_open,
+            on_chunk=self.on_chunk,
+            on_close=self.on_close,
+            on_error=self.on_error,
+            on_edit=lambda *edit: self.edits.append(edit),
+            on_append=lambda *a: self.appends.append(a),
+            on_patch=self.patches.append,
+            **options,
         )
 
 
@@ -512,12 +513,13 @@ def test_an_edit_block_after_a_file_line_is_reported_with_its_path(file_line):
 def test_aider_style_fenced_edit_blocks_and_blocks_without_their_own_file_line():
     text = (
         "app.js\n```javascript\n" + EDIT.format(search="a\n", replace="b\n") + "```\n"
-        "```css\nstyles.css\n" + EDIT.format(search="", replace="p {}\n") + EDIT.format(search="x\n", replace="")
+        "```css\nstyles.css\n"
+        + EDIT.format(search="", replace="p {}\n")
+        + EDIT.format(search="x\n", replace="")
         + "```\n"
     )
 
-    assert feed_edits(text).edits == [("app.js", "a\n", "b\n"), ("styles.css", "", "p {}\n"),
-                                      ("styles.css", "x\n", "")]
+    assert feed_edits(text).edits == [("app.js", "a\n", "b\n"), ("styles.css", "", "p {}\n"), ("styles.css", "x\n", "")]
 
 
 def test_an_edit_block_without_any_file_name_is_an_error_and_skipped():
@@ -550,8 +552,13 @@ def test_a_fenced_unified_diff_is_reported_whole():
 
 @pytest.mark.parametrize(
     "file_line,fence",
-    [("**index.html**", "```html"), ("### index.html", "```html"), ("`index.html`", "```"),
-     ("Here it is:", '```html title="index.html"'), ("index.html:", "````html")],
+    [
+        ("**index.html**", "```html"),
+        ("### index.html", "```html"),
+        ("`index.html`", "```"),
+        ("Here it is:", '```html title="index.html"'),
+        ("index.html:", "````html"),
+    ],
 )
 def test_a_markdown_block_after_a_file_line_is_a_file_when_no_heredoc_was_seen(file_line, fence):
     ticks = fence[: len(fence) - len(fence.lstrip("`"))]
@@ -596,8 +603,9 @@ def answers_with_edits(draw):
             continue
         path = draw(edit_paths)
         search = draw(st.lists(block_line.filter(lambda line: not re.match(r"\s*={5,9}\s*$", line)), max_size=4))
-        replace = draw(st.lists(block_line.filter(lambda line: not re.match(r"\s*>{5,9}\s*REPLACE\s*$", line)),
-                                max_size=4))
+        replace = draw(
+            st.lists(block_line.filter(lambda line: not re.match(r"\s*>{5,9}\s*REPLACE\s*$", line)), max_size=4)
+        )
         if previous is not None and lines and lines[-1] == ">>>>>>> REPLACE" and draw(st.booleans()):
             path = previous  # a block right after another, with no file line of its own
         else:

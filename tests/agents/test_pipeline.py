@@ -40,8 +40,14 @@ def test_event_seqs_strictly_increase_and_durable_events_are_persisted(create_ag
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     types = event_types(agent)
     assert "file_chunk_generated" not in types
-    for expected in ("generation_started", "phase_implementing", "file_generating", "file_generated",
-                     "phase_implemented", "generation_complete"):
+    for expected in (
+        "generation_started",
+        "phase_implementing",
+        "file_generating",
+        "file_generated",
+        "phase_implemented",
+        "generation_complete",
+    ):
         assert expected in types
     agent.refresh_from_db()
     assert agent.last_seq == seqs[-1]
@@ -66,8 +72,12 @@ def test_follow_up_request_adds_a_phase_that_changes_the_files(create_agent):
     services.agent_user_suggestion(agent=agent, text="make it dark")
     agent.refresh_from_db()
     # The chat reply started generation on the thread pool; run here instead if it has not finished.
-    wait_for(lambda: Agent.objects.get(pk=agent.pk).status == AgentStatus.COMPLETE
-             and not Agent.objects.get(pk=agent.pk).lease_owner)
+    wait_for(
+        lambda: (
+            Agent.objects.get(pk=agent.pk).status == AgentStatus.COMPLETE
+            and not Agent.objects.get(pk=agent.pk).lease_owner
+        )
+    )
     agent.refresh_from_db()
 
     assert agent.phases.count() == phases_before + 1
@@ -104,8 +114,12 @@ def test_stop_mid_file_then_resume_gives_same_files_as_uninterrupted_run(create_
     Agent.objects.filter(pk=agent.pk).update(generation_requested=True)
     thread, result = _start_run_in_thread(agent)
     # Stop while the second file of the first phase is streaming in.
-    wait_for(lambda: Event.objects.filter(agent=agent, type="file_generated").count() >= 1
-             and File.objects.filter(agent=agent, generating=True).exists())
+    wait_for(
+        lambda: (
+            Event.objects.filter(agent=agent, type="file_generated").count() >= 1
+            and File.objects.filter(agent=agent, generating=True).exists()
+        )
+    )
     services.agent_stop(agent=agent)
     thread.join(timeout=10)
     assert result["outcome"].status == "stopped"
@@ -117,8 +131,12 @@ def test_stop_mid_file_then_resume_gives_same_files_as_uninterrupted_run(create_
 
     settings.OFFLINE_CHUNK_DELAY = 0
     services.agent_resume(agent=agent)
-    wait_for(lambda: Agent.objects.get(pk=agent.pk).status == AgentStatus.COMPLETE
-             and not Agent.objects.get(pk=agent.pk).lease_owner)
+    wait_for(
+        lambda: (
+            Agent.objects.get(pk=agent.pk).status == AgentStatus.COMPLETE
+            and not Agent.objects.get(pk=agent.pk).lease_owner
+        )
+    )
     agent.refresh_from_db()
     assert files_of(agent) == files_of(reference)
     # Files finished before the stop were not asked for again.
@@ -160,13 +178,18 @@ def test_run_whose_lease_expired_mid_phase_is_resumed_by_another_with_nothing_lo
     agent = create_agent("an expense tracker")
     Agent.objects.filter(pk=agent.pk).update(generation_requested=True)
     thread, result = _start_run_in_thread(agent)
-    wait_for(lambda: File.objects.filter(agent=agent, generating=True).exists()
-             and Event.objects.filter(agent=agent, type="file_generated").exists())
+    wait_for(
+        lambda: (
+            File.objects.filter(agent=agent, generating=True).exists()
+            and Event.objects.filter(agent=agent, type="file_generated").exists()
+        )
+    )
     # The runner "dies": its lease is gone and expired, as if its process had been killed.
     from django.utils import timezone
 
-    Agent.objects.filter(pk=agent.pk).update(lease_owner="dead-worker",
-                                             lease_expires_at=timezone.now() - timezone.timedelta(seconds=1))
+    Agent.objects.filter(pk=agent.pk).update(
+        lease_owner="dead-worker", lease_expires_at=timezone.now() - timezone.timedelta(seconds=1)
+    )
     thread.join(timeout=10)
     assert result["outcome"].status == "lease_lost"
     agent.refresh_from_db()
@@ -188,8 +211,12 @@ def test_sweep_leaves_live_and_idle_agents_alone(create_agent, settings):
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     live = create_agent()
-    Agent.objects.filter(pk=live.pk).update(status=AgentStatus.GENERATING, generation_requested=True,
-                                            lease_owner="x", lease_expires_at=timezone.now() + timezone.timedelta(60))
+    Agent.objects.filter(pk=live.pk).update(
+        status=AgentStatus.GENERATING,
+        generation_requested=True,
+        lease_owner="x",
+        lease_expires_at=timezone.now() + timezone.timedelta(60),
+    )
     idle = create_agent()  # planned, waiting for generate_all: nothing to resume
     Agent.objects.filter(pk=idle.pk).update(lease_owner="y", lease_expires_at=timezone.now() - timezone.timedelta(1))
     assert sweep() == 0
@@ -203,12 +230,15 @@ def test_only_one_run_works_on_an_agent(create_agent):
 
 
 def test_thread_pool_backend_completes_a_run(create_agent, settings):
-    settings.TASKS = {"default": {"BACKEND": "agents.taskbackend.ThreadPoolBackend",
-                                  "OPTIONS": {"max_workers": 2}}}
+    settings.TASKS = {"default": {"BACKEND": "agents.taskbackend.ThreadPoolBackend", "OPTIONS": {"max_workers": 2}}}
     agent = create_agent("a calculator")
     assert services.agent_start_generation(agent=agent)
-    wait_for(lambda: Agent.objects.get(pk=agent.pk).status == AgentStatus.COMPLETE
-             and not Agent.objects.get(pk=agent.pk).lease_owner)
+    wait_for(
+        lambda: (
+            Agent.objects.get(pk=agent.pk).status == AgentStatus.COMPLETE
+            and not Agent.objects.get(pk=agent.pk).lease_owner
+        )
+    )
     assert "index.html" in files_of(agent)
 
 
@@ -220,8 +250,9 @@ def test_unsafe_paths_in_model_output_are_refused_and_the_stream_goes_on(create_
     writer = pipeline._FileWriter(agent=agent, phase=phase)
     from agents.parsing import HeredocParser
 
-    parser = HeredocParser(on_open=writer.on_open, on_chunk=writer.on_chunk, on_close=writer.on_close,
-                           on_error=writer.on_error)
+    parser = HeredocParser(
+        on_open=writer.on_open, on_chunk=writer.on_chunk, on_close=writer.on_close, on_error=writer.on_error
+    )
     parser.feed("cat > ../../etc/passwd << 'EOF'\nroot\nEOF\ncat > index.html << 'EOF'\n<h1>ok</h1>\nEOF\n")
     parser.finish()
     assert files_of(agent) == {"index.html": "<h1>ok</h1>\n"}

@@ -56,8 +56,11 @@ async def test_the_socket_shows_the_preview_url_on_the_port_it_was_opened_on(use
     from config.asgi import application
 
     agent = await database_sync_to_async(make_app)(user)
-    headers = [(b"host", b"localhost:8555"), (b"origin", b"http://localhost:8555"),
-               (b"cookie", await session_cookie(user))]
+    headers = [
+        (b"host", b"localhost:8555"),
+        (b"origin", b"http://localhost:8555"),
+        (b"cookie", await session_cookie(user)),
+    ]
     communicator = WebsocketCommunicator(application, f"/api/agent/{agent.pk}/ws", headers=headers)
     try:
         connected, _ = await communicator.connect(timeout=5)

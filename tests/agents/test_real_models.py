@@ -233,8 +233,14 @@ def test_a_prompt_over_the_window_outlines_the_files_the_phase_does_not_touch(us
     full = request_tokens(implementation_requests(clean)[-1])
     window = int(full * 0.9 / 0.75)  # the prompt may take 3/4 of it: less than the full prompt needs
     server = use_model("openai", lambda body: verbatim(misbehaving.meant(body)))
-    modelconfig_services.model_config_set(user=user, action="phase_implementation", provider="openai",
-                                          model="local-model", max_tokens=1024, context_window=window)
+    modelconfig_services.model_config_set(
+        user=user,
+        action="phase_implementation",
+        provider="openai",
+        model="local-model",
+        max_tokens=1024,
+        context_window=window,
+    )
 
     agent = follow_up(build(create_agent))
 
@@ -249,8 +255,14 @@ def test_a_prompt_over_the_window_outlines_the_files_the_phase_does_not_touch(us
 
 def test_a_prompt_that_cannot_fit_is_never_sent(use_model, create_agent, user):
     server = use_model("openai", lambda body: verbatim(misbehaving.meant(body)))
-    modelconfig_services.model_config_set(user=user, action="phase_implementation", provider="openai",
-                                          model="local-model", max_tokens=512, context_window=1024)
+    modelconfig_services.model_config_set(
+        user=user,
+        action="phase_implementation",
+        provider="openai",
+        model="local-model",
+        max_tokens=512,
+        context_window=1024,
+    )
 
     agent = build(create_agent)
 

@@ -88,7 +88,8 @@ async def test_a_bad_ticket_without_an_origin_is_refused_before_the_upgrade(agen
     # Even with the owner's session cookie: without an Origin only the ticket counts, and a refusal is an
     # HTTP 403 on the upgrade (what daphne sends for a close before accept), not an accepted socket.
     communicator, connected = await _connect(
-        agent.pk, headers=[(b"cookie", await session_cookie(user))], query="ticket=not-a-ticket")
+        agent.pk, headers=[(b"cookie", await session_cookie(user))], query="ticket=not-a-ticket"
+    )
     assert not connected
 
 

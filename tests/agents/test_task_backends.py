@@ -42,9 +42,22 @@ def test_run_completes_on_database_backend_with_db_worker_process(create_agent, 
     }
     env.pop("REDIS_URL", None)
     worker = subprocess.run(
-        [sys.executable, "manage.py", "db_worker", "--batch", "--max-tasks", "1", "--interval", "0.1",
-         "--no-startup-delay"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "manage.py",
+            "db_worker",
+            "--batch",
+            "--max-tasks",
+            "1",
+            "--interval",
+            "0.1",
+            "--no-startup-delay",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert worker.returncode == 0, worker.stderr[-3000:]
     agent = Agent.objects.get(pk=agent.pk)

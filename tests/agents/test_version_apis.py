@@ -54,8 +54,14 @@ def data(response):
 
 
 def git(*args, cwd=None, check=True):
-    env = {"PATH": os.environ["PATH"], "HOME": str(cwd or "/nonexistent"), "GIT_TERMINAL_PROMPT": "0",
-           "GIT_CONFIG_NOSYSTEM": "1", "GIT_ASKPASS": "/bin/false", "LANG": "C"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(cwd or "/nonexistent"),
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_ASKPASS": "/bin/false",
+        "LANG": "C",
+    }
     return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=check, timeout=60)
 
 
@@ -127,14 +133,16 @@ def test_restore_is_refused_with_409_while_generating(app, owner_client):
 def test_put_of_a_file_commits_it_as_edited_and_redeploys(app, owner_client):
     before = app.versions.count()
 
-    response = owner_client.put(f"/api/agent/{app.pk}/files/styles.css",
-                                {"fileContents": "body { background: black; }\n"}, format="json")
+    response = owner_client.put(
+        f"/api/agent/{app.pk}/files/styles.css", {"fileContents": "body { background: black; }\n"}, format="json"
+    )
 
     assert response.status_code == 200, response.content
     version = data(response)["version"]
     assert version["message"] == "Edited styles.css"
-    assert version["files"] == [{"path": "styles.css", "change": "modified", "additions": 1,
-                                 "deletions": version["deletions"]}]
+    assert version["files"] == [
+        {"path": "styles.css", "change": "modified", "additions": 1, "deletions": version["deletions"]}
+    ]
     assert app.versions.count() == before + 1
     assert files_of(app)["styles.css"] == "body { background: black; }\n"
     assert versions.version_files(versions.head(agent=app)) == files_of(app)
@@ -146,12 +154,17 @@ def test_put_of_a_file_commits_it_as_edited_and_redeploys(app, owner_client):
 
 
 def test_put_of_a_new_file_adds_it(app, owner_client):
-    response = owner_client.put(f"/api/agent/{app.pk}/files/docs/notes.md", {"fileContents": "# Notes\n"},
-                                format="json")
+    response = owner_client.put(
+        f"/api/agent/{app.pk}/files/docs/notes.md", {"fileContents": "# Notes\n"}, format="json"
+    )
 
     assert response.status_code == 200
-    assert data(response)["version"]["files"][0] == {"path": "docs/notes.md", "change": "added", "additions": 1,
-                                                     "deletions": 0}
+    assert data(response)["version"]["files"][0] == {
+        "path": "docs/notes.md",
+        "change": "added",
+        "additions": 1,
+        "deletions": 0,
+    }
     assert files_of(app)["docs/notes.md"] == "# Notes\n"
 
 
@@ -319,8 +332,12 @@ def test_every_git_request_without_valid_credentials_gets_401_basic(app, client,
 
     responses = [
         client.get(f"/api/agent/{agent_id}/git/info/refs?service=git-upload-pack", **headers),
-        client.post(f"/api/agent/{agent_id}/git/git-upload-pack", b"0000",
-                    content_type="application/x-git-upload-pack-request", **headers),
+        client.post(
+            f"/api/agent/{agent_id}/git/git-upload-pack",
+            b"0000",
+            content_type="application/x-git-upload-pack-request",
+            **headers,
+        ),
         client.get(f"/api/agent/{agent_id}/git", **headers),
     ]
 
@@ -333,8 +350,7 @@ def test_git_with_a_strangers_token_is_404_for_existing_unknown_and_malformed_id
     key = Token.objects.create(user=make_user("mallory")).key
     auth = _basic("mallory", key)
     for agent_id in (app.pk, "00000000-0000-0000-0000-000000000000", "not-a-uuid"):
-        response = client.get(f"/api/agent/{agent_id}/git/info/refs?service=git-upload-pack",
-                              HTTP_AUTHORIZATION=auth)
+        response = client.get(f"/api/agent/{agent_id}/git/info/refs?service=git-upload-pack", HTTP_AUTHORIZATION=auth)
         assert response.status_code == 404, agent_id
 
 
@@ -343,16 +359,23 @@ def test_git_push_is_refused(app, client, token):
 
     response = client.get(f"/api/agent/{app.pk}/git/info/refs?service=git-receive-pack", HTTP_AUTHORIZATION=auth)
     assert response.status_code == 403
-    response = client.post(f"/api/agent/{app.pk}/git/git-receive-pack", b"0000",
-                           content_type="application/x-git-receive-pack-request", HTTP_AUTHORIZATION=auth)
+    response = client.post(
+        f"/api/agent/{app.pk}/git/git-receive-pack",
+        b"0000",
+        content_type="application/x-git-receive-pack-request",
+        HTTP_AUTHORIZATION=auth,
+    )
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize("body", [b"", b"garbage", b"0032want " + b"f" * 40 + b"\n0000", b"\xff" * 5000])
 def test_a_malformed_upload_pack_request_is_a_400_not_a_500(app, client, token, body):
-    response = client.post(f"/api/agent/{app.pk}/git/git-upload-pack", body,
-                           content_type="application/x-git-upload-pack-request",
-                           HTTP_AUTHORIZATION=_basic("ada", token))
+    response = client.post(
+        f"/api/agent/{app.pk}/git/git-upload-pack",
+        body,
+        content_type="application/x-git-upload-pack-request",
+        HTTP_AUTHORIZATION=_basic("ada", token),
+    )
 
     assert response.status_code in (200, 400)
 
@@ -372,8 +395,12 @@ def test_upload_pack_answers_a_want_with_a_pack_also_when_git_gzips_the_request(
         body = gzip.compress(body)
         headers["HTTP_CONTENT_ENCODING"] = "gzip"
 
-    response = client.post(f"/api/agent/{app.pk}/git/git-upload-pack", body,
-                           content_type="application/x-git-upload-pack-request", **headers)
+    response = client.post(
+        f"/api/agent/{app.pk}/git/git-upload-pack",
+        body,
+        content_type="application/x-git-upload-pack-request",
+        **headers,
+    )
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/x-git-upload-pack-result"
@@ -383,8 +410,12 @@ def test_upload_pack_answers_a_want_with_a_pack_also_when_git_gzips_the_request(
 def test_a_gzip_bomb_is_refused(app, client, token):
     import gzip
 
-    response = client.post(f"/api/agent/{app.pk}/git/git-upload-pack", gzip.compress(b"0" * (50 * 1024 * 1024)),
-                           content_type="application/x-git-upload-pack-request", HTTP_CONTENT_ENCODING="gzip",
-                           HTTP_AUTHORIZATION=_basic("ada", token))
+    response = client.post(
+        f"/api/agent/{app.pk}/git/git-upload-pack",
+        gzip.compress(b"0" * (50 * 1024 * 1024)),
+        content_type="application/x-git-upload-pack-request",
+        HTTP_CONTENT_ENCODING="gzip",
+        HTTP_AUTHORIZATION=_basic("ada", token),
+    )
 
     assert response.status_code == 400

@@ -41,13 +41,18 @@ def commit_tree_files(agent, sha: str) -> dict[str, str]:
     """Read a commit's tree back with dulwich, independent of the Version rows."""
     repo = versions.repository(agent=agent)
     tree = repo[repo[sha.encode()].tree]
-    return {entry.path.decode(): repo[entry.sha].data.decode()
-            for entry in iter_tree_contents(repo.object_store, tree.id)}
+    return {
+        entry.path.decode(): repo[entry.sha].data.decode() for entry in iter_tree_contents(repo.object_store, tree.id)
+    }
 
 
 def wait_until_idle(agent):
-    wait_for(lambda: Agent.objects.get(pk=agent.pk).status == AgentStatus.COMPLETE
-             and not Agent.objects.get(pk=agent.pk).lease_owner)
+    wait_for(
+        lambda: (
+            Agent.objects.get(pk=agent.pk).status == AgentStatus.COMPLETE
+            and not Agent.objects.get(pk=agent.pk).lease_owner
+        )
+    )
     agent.refresh_from_db()
 
 
@@ -189,7 +194,8 @@ def test_every_commit_emits_a_durable_version_created_and_the_snapshot_names_the
 
     created = Event.objects.filter(agent=agent, type="version_created").order_by("seq")
     assert [e.payload["version"]["id"] for e in created] == list(
-        agent.versions.order_by("number").values_list("sha", flat=True))
+        agent.versions.order_by("number").values_list("sha", flat=True)
+    )
     from agents.selectors import agent_state
 
     state, _seq = agent_state(agent_id=agent.pk)
@@ -209,16 +215,18 @@ def test_a_hand_edit_is_seen_by_the_next_phase_and_commits_name_the_real_model(s
         generate(agent)
         # styles.css, because "make it dark" rewrites it: files a phase does not write are only outlined to it.
         marker = "/* edited by hand: keep this line */"
-        edited = versions.edit_file(agent=agent, path="styles.css",
-                                    content=files_of(agent)["styles.css"] + marker + "\n", user=agent.owner)
+        edited = versions.edit_file(
+            agent=agent, path="styles.css", content=files_of(agent)["styles.css"] + marker + "\n", user=agent.owner
+        )
         assert edited.subject == "Edited styles.css" and edited.kind == VersionKind.EDIT
         server.requests.clear()
 
         services.agent_user_suggestion(agent=agent, text="make it dark")
         wait_until_idle(agent)
 
-    implementation = [r for r in server.requests
-                      if r.json["messages"][0]["content"] == prompts.PHASE_IMPLEMENTATION_SYSTEM]
+    implementation = [
+        r for r in server.requests if r.json["messages"][0]["content"] == prompts.PHASE_IMPLEMENTATION_SYSTEM
+    ]
     assert implementation, "the follow-up phase asked the model for files"
     assert marker in str(implementation[-1].json["messages"])
     newest = phase_versions(agent)[-1]

@@ -18,8 +18,9 @@ def session_cookie(user) -> bytes:
     return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 
-async def open_socket(agent_id, user=None, *, after: int | None = None, ticket: str | None = None,
-                      origin: tuple | None = ORIGIN) -> WebsocketCommunicator:
+async def open_socket(
+    agent_id, user=None, *, after: int | None = None, ticket: str | None = None, origin: tuple | None = ORIGIN
+) -> WebsocketCommunicator:
     from config.asgi import application
 
     query = []

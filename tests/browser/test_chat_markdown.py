@@ -38,8 +38,14 @@ emit(agent_id, "conversation_response", message=text, conversationId="markdown-t
 
 def write_reply(server, agent_id: str, text: str) -> None:
     env = _server_env(server.log.parent, chunk_delay=0)
-    subprocess.run([sys.executable, "-c", f"import django; django.setup()\n{WRITE_REPLY}", agent_id],
-                   input=text, text=True, cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup()\n{WRITE_REPLY}", agent_id],
+        input=text,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
 
 
 def expect_safe_markdown(page) -> None:

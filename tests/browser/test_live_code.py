@@ -66,19 +66,26 @@ def test_the_live_view_of_a_rewritten_or_reloaded_file_is_always_the_start_of_th
     pages = list(dict.fromkeys(entry["page"] for entry in log))
     for index, entry in enumerate(log):
         if entry["kind"] == "saved":
-            later = [e for e in log[index + 1:] if e["page"] == entry["page"] and e["path"] == entry["path"]]
+            later = [e for e in log[index + 1 :] if e["page"] == entry["page"] and e["path"] == entry["path"]]
             if later and later[0]["kind"] == "shown":
                 # The next time this file is written it is a rewrite: the view starts from nothing.
                 rewritten.add(entry["path"])
                 assert later[0]["text"] == "", f"the rewrite of {entry['path']} began with {later[0]['text'][:200]!r}"
             continue
-        saved = next((e for e in log[index + 1:] if e["page"] == entry["page"] and e["kind"] == "saved"
-                      and e["path"] == entry["path"]), None)
+        saved = next(
+            (
+                e
+                for e in log[index + 1 :]
+                if e["page"] == entry["page"] and e["kind"] == "saved" and e["path"] == entry["path"]
+            ),
+            None,
+        )
         if saved is None:
             continue  # the page was reloaded before this file was saved
         assert saved["text"].startswith(entry["text"]), (
             f"while {entry['path']} was written the view showed text that is not the start of the saved file:\n"
-            f"shown: {entry['text'][-300:]!r}\nsaved: {saved['text'][:300]!r}")
+            f"shown: {entry['text'][-300:]!r}\nsaved: {saved['text'][:300]!r}"
+        )
         checked += 1
         after_reload += entry["page"] == pages[-1]
     assert rewritten, "the run should rewrite a file while it is watched"

@@ -88,18 +88,22 @@ def test_images_are_checked_before_upload_and_sent_with_the_prompt(signed_in):
     picker = page.locator("#prompt-images")
     errors = page.locator("#prompt-error")
 
-    picker.set_input_files([
-        {"name": "anim.gif", "mimeType": "image/gif", "buffer": b"GIF89a" + b"\0" * 32},
-        {"name": "huge.png", "mimeType": "image/png", "buffer": b"\0" * (10 * 1024 * 1024 + 1)},
-    ])
+    picker.set_input_files(
+        [
+            {"name": "anim.gif", "mimeType": "image/gif", "buffer": b"GIF89a" + b"\0" * 32},
+            {"name": "huge.png", "mimeType": "image/png", "buffer": b"\0" * (10 * 1024 * 1024 + 1)},
+        ]
+    )
     expect(errors).to_contain_text("anim.gif: only JPEG, PNG, WebP images can be attached.")
     expect(errors).to_contain_text("huge.png: larger than the 10 MiB limit (10 MiB).")
     expect(page.locator("#prompt-attachments .thumb")).to_have_count(0)
 
-    picker.set_input_files([
-        {"name": "sketch.png", "mimeType": "image/png", "buffer": png_bytes()},
-        {"name": "colours.png", "mimeType": "image/png", "buffer": png_bytes((245, 158, 11))},
-    ])
+    picker.set_input_files(
+        [
+            {"name": "sketch.png", "mimeType": "image/png", "buffer": png_bytes()},
+            {"name": "colours.png", "mimeType": "image/png", "buffer": png_bytes((245, 158, 11))},
+        ]
+    )
     expect(page.locator("#prompt-attachments .thumb")).to_have_count(2)
     picker.set_input_files([{"name": "third.png", "mimeType": "image/png", "buffer": png_bytes()}])
     expect(errors).to_contain_text("At most 2 images per request: third.png was not attached.")
@@ -135,14 +139,24 @@ def test_codegen_refusals_are_explained_in_words(signed_in):
     expect(errors).to_have_text("query: at most 20,000 characters.")
 
     # The rate limit cannot be reached on demand here, so its exact envelope is served instead.
-    page.route("**/api/agent/codegen", lambda route: route.fulfill(
-        status=429,
-        headers={"Retry-After": "42"},
-        content_type="application/json",
-        body=json.dumps({"success": False, "error": {
-            "type": "RATE_LIMITED", "message": "You have created too many apps for now.",
-            "details": {"limit": 20, "period_seconds": 86400, "retry_after_seconds": 42}}}),
-    ))
+    page.route(
+        "**/api/agent/codegen",
+        lambda route: route.fulfill(
+            status=429,
+            headers={"Retry-After": "42"},
+            content_type="application/json",
+            body=json.dumps(
+                {
+                    "success": False,
+                    "error": {
+                        "type": "RATE_LIMITED",
+                        "message": "You have created too many apps for now.",
+                        "details": {"limit": 20, "period_seconds": 86400, "retry_after_seconds": 42},
+                    },
+                }
+            ),
+        ),
+    )
     prompt.fill("a quiz")
     page.get_by_role("button", name="Build it").click()
     expect(errors).to_have_text("You have created too many apps for now. Try again in 42 seconds.")
@@ -169,8 +183,10 @@ def test_prompt_to_a_working_app_in_the_preview_then_a_chat_change(signed_in, se
     agent_id = build(page, "a todo list")
     titles = [shown["title"] for shown in seen]
     assert "Todo List" in titles
-    assert any(title and title != "Todo List" and "Todo List".startswith(title) for title in titles) or len(
-        set(titles)) > 1, f"the blueprint should render while it streams, saw {titles}"
+    assert (
+        any(title and title != "Todo List" and "Todo List".startswith(title) for title in titles)
+        or len(set(titles)) > 1
+    ), f"the blueprint should render while it streams, saw {titles}"
     assert max(shown["phases"] for shown in seen) >= 1
 
     expect(page.locator("#ws-model")).to_contain_text("atelier-offline")

@@ -27,8 +27,11 @@ def _as_daphne_proxy_headers(xff: str) -> dict:
 def _token_attempts(meta_for, count):
     statuses = []
     for n in range(count):
-        statuses.append(APIClient().post("/api/auth/token", {"username": "ada", "password": "wrong"},
-                                         format="json", **meta_for(n)).status_code)
+        statuses.append(
+            APIClient()
+            .post("/api/auth/token", {"username": "ada", "password": "wrong"}, format="json", **meta_for(n))
+            .status_code
+        )
     return statuses
 
 
@@ -44,8 +47,14 @@ def test_rotating_forwarded_for_does_not_escape_the_signup_limit(settings):
     settings.TRUSTED_PROXY_COUNT = 1
     settings.SIGNUP_RATE = "2/h"
     statuses = [
-        APIClient().post("/api/auth/signup", {"username": f"u{n}", "password": "c0mpiler-Queen"}, format="json",
-                         **_as_daphne_proxy_headers(f"198.18.1.{n}, {REAL_CLIENT}")).status_code
+        APIClient()
+        .post(
+            "/api/auth/signup",
+            {"username": f"u{n}", "password": "c0mpiler-Queen"},
+            format="json",
+            **_as_daphne_proxy_headers(f"198.18.1.{n}, {REAL_CLIENT}"),
+        )
+        .status_code
         for n in range(4)
     ]
     assert statuses == [201, 201, 429, 429]
@@ -55,10 +64,18 @@ def test_rotating_forwarded_for_does_not_escape_the_login_lockout(user, settings
     settings.TRUSTED_PROXY_COUNT = 1
     settings.AXES_FAILURE_LIMIT = settings.LOGIN_FAILURE_LIMIT = 2
     for n in range(3):
-        APIClient().post("/api/auth/token", {"username": "ada", "password": "wrong"}, format="json",
-                         **_as_daphne_proxy_headers(f"198.18.2.{n}, {REAL_CLIENT}"))
-    response = APIClient().post("/api/auth/token", {"username": "ada", "password": user.raw_password},
-                                format="json", **_as_daphne_proxy_headers(f"198.18.2.99, {REAL_CLIENT}"))
+        APIClient().post(
+            "/api/auth/token",
+            {"username": "ada", "password": "wrong"},
+            format="json",
+            **_as_daphne_proxy_headers(f"198.18.2.{n}, {REAL_CLIENT}"),
+        )
+    response = APIClient().post(
+        "/api/auth/token",
+        {"username": "ada", "password": user.raw_password},
+        format="json",
+        **_as_daphne_proxy_headers(f"198.18.2.99, {REAL_CLIENT}"),
+    )
     assert response.status_code == 429
 
 

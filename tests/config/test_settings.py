@@ -12,8 +12,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def _run(code: str, env: dict, *args: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}}
     base.update({"DJANGO_SETTINGS_MODULE": "config.settings", "ATELIER_TESTING": "0", **env})
-    return subprocess.run([sys.executable, *args, "-c", code] if code else [sys.executable, *args],
-                          cwd=ROOT, env=base, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, *args, "-c", code] if code else [sys.executable, *args],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 SHOW = (
@@ -34,12 +40,15 @@ def test_embedded_default_uses_sqlite_memory_layer_and_local_cache(tmp_path):
 
 
 def test_redis_url_selects_redis_layer_and_cache_and_database_url_postgres(tmp_path):
-    out = _run(SHOW, {
-        "ATELIER_DATA_DIR": str(tmp_path),
-        "DEBUG": "true",
-        "REDIS_URL": "redis://127.0.0.1:6379/3",
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
-    })
+    out = _run(
+        SHOW,
+        {
+            "ATELIER_DATA_DIR": str(tmp_path),
+            "DEBUG": "true",
+            "REDIS_URL": "redis://127.0.0.1:6379/3",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
+        },
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {
         "layer": "channels_redis.core.RedisChannelLayer",
@@ -82,8 +91,10 @@ def test_debug_is_off_unless_set(tmp_path):
 
 
 def test_production_refuses_a_published_secret_key(tmp_path):
-    for key in ("django-insecure-atelier-development-key-do-not-use-in-production",
-                "change-me-to-a-long-random-string"):
+    for key in (
+        "django-insecure-atelier-development-key-do-not-use-in-production",
+        "change-me-to-a-long-random-string",
+    ):
         env = {"ATELIER_DATA_DIR": str(tmp_path), "DEBUG": "false", "SECRET_KEY": key}
         out = _run(START_SERVER, env)
         assert out.returncode != 0

@@ -31,10 +31,17 @@ def test_admin_change_page_never_shows_the_key(admin_browser, user):
 
 def test_admin_add_form_encrypts_the_key(admin_browser, user, settings):
     settings.ALLOW_PRIVATE_PROVIDER_URLS = False
-    response = admin_browser.post("/admin/modelconfig/providercredential/add/", {
-        "user": user.pk, "provider": "anthropic", "name": "Admin-made", "base_url": "", "api_key": KEY,
-        "last_error": "",
-    })
+    response = admin_browser.post(
+        "/admin/modelconfig/providercredential/add/",
+        {
+            "user": user.pk,
+            "provider": "anthropic",
+            "name": "Admin-made",
+            "base_url": "",
+            "api_key": KEY,
+            "last_error": "",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     credential = ProviderCredential.objects.get(name="Admin-made")
     assert credential.get_key() == KEY and KEY not in credential.encrypted_key
@@ -42,10 +49,17 @@ def test_admin_add_form_encrypts_the_key(admin_browser, user, settings):
 
 def test_admin_refuses_a_private_base_url(admin_browser, user, settings):
     settings.ALLOW_PRIVATE_PROVIDER_URLS = False
-    response = admin_browser.post("/admin/modelconfig/providercredential/add/", {
-        "user": user.pk, "provider": "openai", "name": "Sneaky", "base_url": "http://169.254.169.254/",
-        "api_key": KEY, "last_error": "",
-    })
+    response = admin_browser.post(
+        "/admin/modelconfig/providercredential/add/",
+        {
+            "user": user.pk,
+            "provider": "openai",
+            "name": "Sneaky",
+            "base_url": "http://169.254.169.254/",
+            "api_key": KEY,
+            "last_error": "",
+        },
+    )
     assert response.status_code == 200
     assert "private" in response.content.decode()
     assert not ProviderCredential.objects.exists()

@@ -42,6 +42,7 @@ def _closed_port() -> int:
 
 # -- model configs ----------------------------------------------------------------------------------------
 
+
 def test_list_shows_every_action_with_defaults_running_offline(api_client):
     data = api_client.get("/api/model-configs").json()["data"]
     assert [c["action"] for c in data] == Action.values
@@ -62,8 +63,15 @@ def test_list_follows_the_servers_key(api_client, settings):
 
 def test_put_saves_an_override_and_get_returns_it(api_client, allow_private):
     key = _add_key(api_client, baseUrl="http://127.0.0.1:9/v1")
-    body = {"provider": "openai", "model": "gpt-4o", "temperature": 0.7, "maxTokens": 2048,
-            "reasoningEffort": "low", "fallbackModel": "gpt-4o-mini", "credentialId": key["id"]}
+    body = {
+        "provider": "openai",
+        "model": "gpt-4o",
+        "temperature": 0.7,
+        "maxTokens": 2048,
+        "reasoningEffort": "low",
+        "fallbackModel": "gpt-4o-mini",
+        "credentialId": key["id"],
+    }
     response = api_client.put("/api/model-configs/code_review", body, format="json")
     assert response.status_code == 200, response.json()
     data = api_client.get("/api/model-configs/code_review").json()["data"]
@@ -104,16 +112,23 @@ def test_put_refuses_another_users_key(api_client, other_user):
     foreign = ProviderCredential(user=other_user, provider="openai", name="Theirs")
     foreign.set_key("sk-theirs-0123456789abcdef")
     foreign.save()
-    error = _error(api_client.put("/api/model-configs/blueprint", {"model": "gpt-x", "credentialId": foreign.pk},
-                                  format="json"), 400)
+    error = _error(
+        api_client.put("/api/model-configs/blueprint", {"model": "gpt-x", "credentialId": foreign.pk}, format="json"),
+        400,
+    )
     assert error["message"].startswith("credentialId: ")
 
 
 def test_put_refuses_a_key_of_another_provider(api_client):
     key = _add_key(api_client)
-    error = _error(api_client.put("/api/model-configs/blueprint",
-                                  {"provider": "anthropic", "model": "claude", "credentialId": key["id"]},
-                                  format="json"), 400)
+    error = _error(
+        api_client.put(
+            "/api/model-configs/blueprint",
+            {"provider": "anthropic", "model": "claude", "credentialId": key["id"]},
+            format="json",
+        ),
+        400,
+    )
     assert error["message"].startswith("credentialId: ")
 
 
@@ -141,18 +156,21 @@ def test_reset_all_removes_every_override_of_the_user_only(api_client, other_use
 
 def test_model_config_endpoints_need_authentication(db):
     client = APIClient()
-    for method, url in [("get", "/api/model-configs"), ("put", "/api/model-configs/blueprint"),
-                        ("post", "/api/model-configs/test"), ("get", "/api/providers")]:
+    for method, url in [
+        ("get", "/api/model-configs"),
+        ("put", "/api/model-configs/blueprint"),
+        ("post", "/api/model-configs/test"),
+        ("get", "/api/providers"),
+    ]:
         assert _error(getattr(client, method)(url), 401)["type"] == "UNAUTHORIZED"
 
 
 # -- connection test -------------------------------------------------------------------------------------
 
-def test_model_test_against_the_fake_openai_server_reports_latency_and_reply(api_client, fake_openai,
-                                                                              allow_private):
+
+def test_model_test_against_the_fake_openai_server_reports_latency_and_reply(api_client, fake_openai, allow_private):
     key = _add_key(api_client, baseUrl=fake_openai.base_url, apiKey=fake_openai.api_key)
-    api_client.put("/api/model-configs/conversation", {"model": "fake-model", "credentialId": key["id"]},
-                   format="json")
+    api_client.put("/api/model-configs/conversation", {"model": "fake-model", "credentialId": key["id"]}, format="json")
     response = api_client.post("/api/model-configs/test", {"action": "conversation"}, format="json")
     assert response.status_code == 200, response.json()
     data = response.json()["data"]
@@ -165,8 +183,13 @@ def test_model_test_against_the_fake_openai_server_reports_latency_and_reply(api
 def test_model_test_of_an_unsaved_config_does_not_save_it(api_client, fake_openai, allow_private):
     key = _add_key(api_client, baseUrl=fake_openai.base_url, apiKey=fake_openai.api_key)
     fake_openai.script([Stream(["pong"])])
-    body = {"action": "blueprint", "provider": "openai", "model": "fake-fallback", "maxTokens": 16,
-            "credentialId": key["id"]}
+    body = {
+        "action": "blueprint",
+        "provider": "openai",
+        "model": "fake-fallback",
+        "maxTokens": 16,
+        "credentialId": key["id"],
+    }
     data = api_client.post("/api/model-configs/test", body, format="json").json()["data"]
     assert (data["model"], data["reply"]) == ("fake-fallback", "pong")
     assert fake_openai.last_request.json["max_tokens"] == 16
@@ -174,8 +197,9 @@ def test_model_test_of_an_unsaved_config_does_not_save_it(api_client, fake_opena
 
 
 def test_model_test_with_fields_but_no_model_names_the_model_field(api_client):
-    error = _error(api_client.post("/api/model-configs/test", {"action": "blueprint", "temperature": 1},
-                                   format="json"), 400)
+    error = _error(
+        api_client.post("/api/model-configs/test", {"action": "blueprint", "temperature": 1}, format="json"), 400
+    )
     assert error["message"].startswith("model: ")
 
 
@@ -226,9 +250,11 @@ def test_model_tests_on_the_servers_key_are_rate_limited(api_client, fake_openai
 
 # -- provider keys ----------------------------------------------------------------------------------------
 
+
 def test_created_key_is_shown_masked_and_never_returned(api_client):
-    response = api_client.post("/api/providers", {"provider": "openai", "name": "Work", "apiKey": USER_KEY},
-                               format="json")
+    response = api_client.post(
+        "/api/providers", {"provider": "openai", "name": "Work", "apiKey": USER_KEY}, format="json"
+    )
     assert response.status_code == 201
     data = response.json()["data"]
     assert (data["keyHint"], data["hasKey"], data["name"]) == ("sk-…fXYZ", True, "Work")
@@ -252,8 +278,12 @@ def test_openai_compatible_local_server_needs_no_key(api_client, allow_private):
 def test_private_base_url_is_refused_when_private_urls_are_disallowed(api_client, settings):
     settings.ALLOW_PRIVATE_PROVIDER_URLS = False
     for url in ("http://localhost:11434/v1", "http://169.254.169.254/", "http://10.0.0.2/v1"):
-        error = _error(api_client.post("/api/providers", {"provider": "openai", "baseUrl": url, "apiKey": USER_KEY},
-                                       format="json"), 400)
+        error = _error(
+            api_client.post(
+                "/api/providers", {"provider": "openai", "baseUrl": url, "apiKey": USER_KEY}, format="json"
+            ),
+            400,
+        )
         assert error["message"].startswith("baseUrl: ")
     assert not ProviderCredential.objects.exists()
 
@@ -265,8 +295,9 @@ def test_private_base_url_is_accepted_when_private_urls_are_allowed(api_client, 
 def test_patch_replaces_the_key_and_clears_the_verification(api_client):
     key = _add_key(api_client)
     ProviderCredential.objects.filter(pk=key["id"]).update(last_error="old failure")
-    response = api_client.patch(f"/api/providers/{key['id']}", {"apiKey": "sk-new-key-0123456789-abcd",
-                                                                 "name": "Renamed"}, format="json")
+    response = api_client.patch(
+        f"/api/providers/{key['id']}", {"apiKey": "sk-new-key-0123456789-abcd", "name": "Renamed"}, format="json"
+    )
     data = response.json()["data"]
     assert (data["keyHint"], data["name"], data["lastError"]) == ("sk-…abcd", "Renamed", "")
     assert ProviderCredential.objects.get(pk=key["id"]).get_key() == "sk-new-key-0123456789-abcd"
@@ -303,8 +334,11 @@ def test_verify_lists_models_and_records_success(api_client, fake_openai, allow_
 
 
 def test_verify_against_anthropic_lists_models(api_client, fake_anthropic, allow_private):
-    response = api_client.post("/api/providers", {"provider": "anthropic", "apiKey": fake_anthropic.api_key,
-                                                  "baseUrl": fake_anthropic.base_url}, format="json")
+    response = api_client.post(
+        "/api/providers",
+        {"provider": "anthropic", "apiKey": fake_anthropic.api_key, "baseUrl": fake_anthropic.base_url},
+        format="json",
+    )
     data = api_client.post(f"/api/providers/{response.json()['data']['id']}/verify").json()["data"]
     assert data["models"] == ["fake-fallback", "fake-model"]
     sent = fake_anthropic.last_request.headers
@@ -328,13 +362,17 @@ def test_verify_reports_the_providers_http_error(api_client, fake_openai, allow_
 
 # -- secrets stay secret ---------------------------------------------------------------------------------
 
+
 def test_keys_never_appear_in_responses_or_logs(api_client, fake_openai, allow_private, caplog):
     caplog.set_level(logging.DEBUG)
     secret = "sk-very-secret-user-key-0123456789ABCD"
     fake_openai.api_key = secret
     bodies = []
-    response = api_client.post("/api/providers", {"provider": "openai", "name": "Logged?", "apiKey": secret,
-                                                  "baseUrl": fake_openai.base_url}, format="json")
+    response = api_client.post(
+        "/api/providers",
+        {"provider": "openai", "name": "Logged?", "apiKey": secret, "baseUrl": fake_openai.base_url},
+        format="json",
+    )
     bodies.append(response.content)
     key_id = response.json()["data"]["id"]
     bodies.append(api_client.get("/api/providers").content)

@@ -93,9 +93,16 @@ def test_the_users_newest_key_for_a_provider_is_used(user, settings):
 def test_override_pinning_a_key_uses_that_key_and_its_parameters(user):
     pinned = _credential(user, key="sk-pinned-0123456789abcdef", name="pinned")
     _credential(user, key="sk-newer-0123456789abcdef", name="newer")
-    services.model_config_set(user=user, action=Action.BLUEPRINT, model="gpt-custom", temperature=1.1,
-                              max_tokens=777, reasoning_effort="high", fallback_model="gpt-small",
-                              credential_id=pinned.pk)
+    services.model_config_set(
+        user=user,
+        action=Action.BLUEPRINT,
+        model="gpt-custom",
+        temperature=1.1,
+        max_tokens=777,
+        reasoning_effort="high",
+        fallback_model="gpt-small",
+        credential_id=pinned.pk,
+    )
     client = client_for(user, Action.BLUEPRINT)
     assert client.settings.api_key == "sk-pinned-0123456789abcdef"
     assert (client.settings.model, client.settings.temperature, client.settings.max_tokens) == ("gpt-custom", 1.1, 777)
@@ -115,12 +122,17 @@ def test_override_naming_a_provider_uses_the_users_key_for_it(user, settings):
 
 def test_override_whose_key_was_deleted_falls_back_to_offline_when_nothing_else_serves(user):
     credential = _credential(user)
-    services.model_config_set(user=user, action=Action.CONVERSATION, provider="openai", model="gpt-x",
-                              credential_id=credential.pk)
+    services.model_config_set(
+        user=user, action=Action.CONVERSATION, provider="openai", model="gpt-x", credential_id=credential.pk
+    )
     services.credential_delete(credential=credential)
     config = selectors.effective_config(user=user, action=Action.CONVERSATION)
     assert (config.provider, config.model, config.is_offline, config.is_user_override) == (
-        "offline", OFFLINE_MODEL, True, True)
+        "offline",
+        OFFLINE_MODEL,
+        True,
+        True,
+    )
     assert isinstance(client_for(user, Action.CONVERSATION), OfflineClient)
 
 
@@ -134,8 +146,15 @@ def test_offline_model_name_saved_earlier_is_not_sent_to_a_real_provider(user):
 
 def test_another_users_key_is_never_used_even_if_a_row_points_at_it(user, other_user):
     foreign = _credential(other_user, key="sk-foreign-0123456789abcdef")
-    ModelConfig.objects.create(user=user, action=Action.CONVERSATION, provider="openai", model="gpt-x",
-                               temperature=0.5, max_tokens=100, credential=foreign)
+    ModelConfig.objects.create(
+        user=user,
+        action=Action.CONVERSATION,
+        provider="openai",
+        model="gpt-x",
+        temperature=0.5,
+        max_tokens=100,
+        credential=foreign,
+    )
     client = client_for(user, Action.CONVERSATION)
     assert client.settings.api_key != "sk-foreign-0123456789abcdef"
     assert isinstance(client, OfflineClient)

@@ -121,9 +121,7 @@ def test_openai_without_key_sends_a_placeholder_so_local_servers_work(fake_opena
 def test_openai_switches_to_max_completion_tokens_when_the_model_refuses_max_tokens(
     fake_openai: FakeLLMServer,
 ) -> None:
-    refusal = (
-        "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens'."
-    )
+    refusal = "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens'."
     fake_openai.script([Status(400, refusal), Stream(["ok"])])
 
     assert drain(client_for(fake_openai, max_tokens=50).stream(HELLO)) == ["ok"]
@@ -391,9 +389,7 @@ def test_fake_openai_serves_models_and_non_streaming_completions(fake_openai: Fa
 
 
 def test_fake_server_json_item_answers_any_body(fake_anthropic: FakeLLMServer) -> None:
-    fake_anthropic.script(
-        [Json({"type": "error", "error": {"type": "api_error", "message": "odd"}}, status=418)]
-    )
+    fake_anthropic.script([Json({"type": "error", "error": {"type": "api_error", "message": "odd"}}, status=418)])
 
     with pytest.raises(ProviderError, match="HTTP 418.*odd"):
         drain(client_for(fake_anthropic).stream(HELLO))

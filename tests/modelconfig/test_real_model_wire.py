@@ -114,12 +114,14 @@ def test_deepseek_token_range_is_adapted_and_remembered(fake_openai) -> None:
 
 
 def test_reasoning_model_refusals_are_adapted_once_per_model(fake_openai) -> None:
-    fake_openai.script([
-        Status(400, OPENAI_REFUSAL, param="max_tokens"),
-        Status(400, OPENAI_TEMPERATURE_REFUSAL, param="temperature"),
-        verbatim("first"),
-        verbatim("second"),
-    ])
+    fake_openai.script(
+        [
+            Status(400, OPENAI_REFUSAL, param="max_tokens"),
+            Status(400, OPENAI_TEMPERATURE_REFUSAL, param="temperature"),
+            verbatim("first"),
+            verbatim("second"),
+        ]
+    )
 
     for expected in ("first", "second"):
         client, _ = client_for(fake_openai, model="gpt-5-mini", max_tokens=4000)

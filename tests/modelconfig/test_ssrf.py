@@ -44,8 +44,9 @@ def _resolving(monkeypatch, *answers):
     ],
 )
 def test_private_provider_urls_are_refused_with_the_default_settings(api_client, base_url):
-    response = api_client.post("/api/providers", {"provider": "openai", "name": "Mine", "baseUrl": base_url},
-                               format="json")
+    response = api_client.post(
+        "/api/providers", {"provider": "openai", "name": "Mine", "baseUrl": base_url}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "INVALID_INPUT"
     assert not ProviderCredential.objects.exists()
@@ -53,8 +54,11 @@ def test_private_provider_urls_are_refused_with_the_default_settings(api_client,
 
 def test_the_setting_lets_a_single_user_install_allow_private_urls(api_client, settings):
     settings.ALLOW_PRIVATE_PROVIDER_URLS = True
-    response = api_client.post("/api/providers", {"provider": "openai", "name": "Ollama",
-                                                  "baseUrl": "http://127.0.0.1:11434/v1"}, format="json")
+    response = api_client.post(
+        "/api/providers",
+        {"provider": "openai", "name": "Ollama", "baseUrl": "http://127.0.0.1:11434/v1"},
+        format="json",
+    )
     assert response.status_code == 201
 
 
@@ -64,8 +68,16 @@ def test_a_name_that_rebinds_to_loopback_after_the_save_is_refused_at_connect_ti
     _resolving(monkeypatch, PUBLIC, PUBLIC, "127.0.0.1")
     api = APIClient()
     api.force_authenticate(user)
-    created = api.post("/api/providers", {"provider": "openai", "name": "Rebind", "apiKey": "sk-user-0123456789",
-                                          "baseUrl": f"http://rebind.example:{port}/v1"}, format="json")
+    created = api.post(
+        "/api/providers",
+        {
+            "provider": "openai",
+            "name": "Rebind",
+            "apiKey": "sk-user-0123456789",
+            "baseUrl": f"http://rebind.example:{port}/v1",
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.content
     with pytest.raises(ProviderError, match="refused"):
         client_for(user, Action.CONVERSATION).complete(HI)
@@ -75,14 +87,17 @@ def test_a_name_that_rebinds_to_loopback_after_the_save_is_refused_at_connect_ti
 def test_the_guarded_client_refuses_every_non_public_peer(fake_openai, monkeypatch):
     _resolving(monkeypatch, "127.0.0.1")
     port = fake_openai.url.rsplit(":", 1)[1]
-    guarded = OpenAIClient(action="conversation", settings=fake_openai.settings(
-        base_url=f"http://llm.example:{port}/v1", public_peers_only=True, max_retries=0))
+    guarded = OpenAIClient(
+        action="conversation",
+        settings=fake_openai.settings(base_url=f"http://llm.example:{port}/v1", public_peers_only=True, max_retries=0),
+    )
     with pytest.raises(ProviderError, match="refused"):
         guarded.complete(HI)
     assert fake_openai.requests == []
     # The same name through the server's own (unguarded) client reaches it: the guard made the difference.
-    trusted = OpenAIClient(action="conversation", settings=fake_openai.settings(
-        base_url=f"http://llm.example:{port}/v1", max_retries=0))
+    trusted = OpenAIClient(
+        action="conversation", settings=fake_openai.settings(base_url=f"http://llm.example:{port}/v1", max_retries=0)
+    )
     assert trusted.complete(HI) == "Hello from the fake model."
 
 
@@ -95,8 +110,7 @@ def test_redirects_are_not_followed(fake_openai):
         assert internal.requests == []
 
 
-@pytest.mark.parametrize("body", ["<html>internal admin page token=hunter2</html>",
-                                  {"internal": "token=hunter2"}])
+@pytest.mark.parametrize("body", ["<html>internal admin page token=hunter2</html>", {"internal": "token=hunter2"}])
 def test_an_error_body_without_a_provider_message_is_not_quoted(fake_openai, body):
     fake_openai.script([Json(body, status=500)])
     client = OpenAIClient(action="conversation", settings=fake_openai.settings(max_retries=0))

@@ -9,8 +9,9 @@ from modelconfig.validation import UnsafeURL, validate_base_url
 
 def _resolves_to(monkeypatch, *addresses):
     def fake_getaddrinfo(host, port, *args, **kwargs):
-        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
-                for a in addresses]
+        return [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in addresses
+        ]
 
     monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
 

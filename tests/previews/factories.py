@@ -4,10 +4,10 @@ from previews.services import deployment_prepare, deployment_publish
 
 TODO_APP = {
     "index.html": (
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Todos</title>"
-        "<link rel=\"stylesheet\" href=\"styles.css\"></head>\n"
-        "<body><h1>Todos</h1><form id=\"add\"><input name=\"title\"><button>Add</button></form>"
-        "<ul id=\"list\"></ul><script src=\"app.js\"></script></body></html>\n"
+        '<!doctype html>\n<html><head><meta charset="utf-8"><title>Todos</title>'
+        '<link rel="stylesheet" href="styles.css"></head>\n'
+        '<body><h1>Todos</h1><form id="add"><input name="title"><button>Add</button></form>'
+        '<ul id="list"></ul><script src="app.js"></script></body></html>\n'
     ),
     "styles.css": "body { font-family: sans-serif; }\n#list li.done { text-decoration: line-through; }\n",
     "app.js": (

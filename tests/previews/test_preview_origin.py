@@ -167,9 +167,7 @@ def test_security_headers_on_every_preview_response(deployment, path):
     assert response["Referrer-Policy"] == "no-referrer"
     assert response["Cross-Origin-Resource-Policy"] == "same-site"
     assert response["Cache-Control"] == "no-cache"
-    assert response["Content-Security-Policy"] == (
-        CSP + "http://127.0.0.1:* http://localhost:* http://testserver:*"
-    )
+    assert response["Content-Security-Policy"] == (CSP + "http://127.0.0.1:* http://localhost:* http://testserver:*")
     assert "X-Frame-Options" not in response
 
 

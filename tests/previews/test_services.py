@@ -60,7 +60,9 @@ def test_redeploying_unchanged_files_returns_the_same_deployment(agent):
     assert Deployment.objects.count() == 1
     # Only a completion is emitted, so a client that asked over the socket still gets an answer.
     assert list(Event.objects.filter(agent=agent).values_list("type", flat=True)) == [
-        "deployment_started", "deployment_completed", "deployment_completed",
+        "deployment_started",
+        "deployment_completed",
+        "deployment_completed",
     ]
 
 
@@ -123,8 +125,14 @@ def test_unsafe_stored_path_fails_the_deployment_without_writing_outside(make_ag
 
 @pytest.mark.parametrize(
     ("setting_port", "host", "expected_suffix"),
-    [("", None, ""), ("", "localhost", ""), ("", "localhost:80", ""), ("", "localhost:8000", ":8000"),
-     ("", "[::1]:8000", ":8000"), ("9000", "localhost:8000", ":9000")],
+    [
+        ("", None, ""),
+        ("", "localhost", ""),
+        ("", "localhost:80", ""),
+        ("", "localhost:8000", ":8000"),
+        ("", "[::1]:8000", ":8000"),
+        ("9000", "localhost:8000", ":9000"),
+    ],
 )
 def test_preview_url_port_comes_from_setting_or_request(settings, setting_port, host, expected_suffix):
     settings.PREVIEW_PORT = setting_port

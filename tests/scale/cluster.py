@@ -104,7 +104,8 @@ class Daphne(Process):
         super().__init__(
             name,
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
-            env=env, log=log,
+            env=env,
+            log=log,
         )
 
 
@@ -114,9 +115,19 @@ class Worker(Process):
         super().__init__(
             name,
             # --no-reload: with DEBUG the autoreloader would put the run in a child of this process.
-            [sys.executable, "manage.py", "db_worker", "--interval", str(interval), "--no-reload",
-             "--no-startup-delay", "--worker-id", name],
-            env=env, log=log,
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--interval",
+                str(interval),
+                "--no-reload",
+                "--no-startup-delay",
+                "--worker-id",
+                name,
+            ],
+            env=env,
+            log=log,
         )
 
     def polling(self) -> bool:
@@ -168,7 +179,11 @@ class Cluster:
     def migrate(self) -> None:
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=ROOT, env=self.env, check=True, capture_output=True, timeout=180,
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=180,
         )
 
     def flush_redis(self) -> None:
@@ -229,9 +244,10 @@ class Cluster:
         return rows[0][0][-1] if rows and rows[0][0] else None
 
     def durable_events(self, agent_id: str) -> list[tuple[int, str]]:
-        return [tuple(row) for row in self.sql(
-            "SELECT seq, type FROM agents_event WHERE agent_id = %s ORDER BY seq", (agent_id,)
-        )]
+        return [
+            tuple(row)
+            for row in self.sql("SELECT seq, type FROM agents_event WHERE agent_id = %s ORDER BY seq", (agent_id,))
+        ]
 
 
 class RedisServer:
@@ -247,7 +263,8 @@ class RedisServer:
         self.process = Process(
             f"redis-{self.port}",
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            env=dict(os.environ), log=self.log,
+            env=dict(os.environ),
+            log=self.log,
         )
         wait_for(self.answers, timeout=10, what="redis-server to answer")
 
@@ -345,12 +362,14 @@ class AgentSocket:
         query = f"ticket={api.ticket(agent_id)}" + (f"&after={after}" if after is not None else "")
         self.frames: list[dict] = []
         self._stack = contextlib.ExitStack()
-        self.connection = self._stack.enter_context(connect(
-            f"{daphne.ws_url}/api/agent/{agent_id}/ws?{query}",
-            additional_headers={"Origin": daphne.url},
-            open_timeout=20,
-            max_size=2**22,
-        ))
+        self.connection = self._stack.enter_context(
+            connect(
+                f"{daphne.ws_url}/api/agent/{agent_id}/ws?{query}",
+                additional_headers={"Origin": daphne.url},
+                open_timeout=20,
+                max_size=2**22,
+            )
+        )
 
     def send(self, frame: dict) -> None:
         self.connection.send(json.dumps(frame))

@@ -66,11 +66,16 @@ def generate_one(daphne, api: ApiClient, agent_id: str, start: threading.Barrier
         socket.close()
 
 
-def measure(*, workers: int, agents: int, chunk_delay: float, postgres_url: str, redis_url: str,
-            runner_threads: int = 0) -> dict:
+def measure(
+    *, workers: int, agents: int, chunk_delay: float, postgres_url: str, redis_url: str, runner_threads: int = 0
+) -> dict:
     """N db_workers, or (runner_threads > 0) no worker and the runs on that many threads inside daphne."""
-    env = {"ATELIER_OFFLINE_CHUNK_DELAY": str(chunk_delay), "ATELIER_AGENT_LEASE_SECONDS": "30",
-           "ATELIER_AGENT_SWEEP_INTERVAL": "10", "LOG_LEVEL": "WARNING"}
+    env = {
+        "ATELIER_OFFLINE_CHUNK_DELAY": str(chunk_delay),
+        "ATELIER_AGENT_LEASE_SECONDS": "30",
+        "ATELIER_AGENT_SWEEP_INTERVAL": "10",
+        "LOG_LEVEL": "WARNING",
+    }
     if runner_threads:
         env |= {"ATELIER_TASKS_BACKEND": "thread", "ATELIER_RUNNER_THREADS": str(runner_threads)}
     with tempfile.TemporaryDirectory(prefix="atelier-measure-") as workdir:
@@ -127,27 +132,57 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4, 8])
     parser.add_argument("--agents", type=int, default=8)
     parser.add_argument("--chunk-delay", type=float, default=0.01, help="offline model's seconds per chunk")
-    parser.add_argument("--runner-threads", type=int, nargs="*", default=[],
-                        help="also measure the thread-pool backend with this many threads in one process")
+    parser.add_argument(
+        "--runner-threads",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also measure the thread-pool backend with this many threads in one process",
+    )
     parser.add_argument("--postgres", default=SERVICE_URLS["postgres"])
     parser.add_argument("--redis", default=SERVICE_URLS["redis"].rsplit("/", 1)[0] + "/13")
     args = parser.parse_args()
 
-    print(f"{os.cpu_count()} CPUs; {args.agents} generations of {QUERY!r} at once, offline model "
-          f"{args.chunk_delay} s/chunk; one db_worker runs one generation at a time")
-    header = ("workers", "wall s", "gen/min", "latency mean s", "latency max s", "worker RSS idle MiB",
-              "worker RSS peak MiB", "all workers MiB", "daphne MiB", "worker CPU s/gen")
+    print(
+        f"{os.cpu_count()} CPUs; {args.agents} generations of {QUERY!r} at once, offline model "
+        f"{args.chunk_delay} s/chunk; one db_worker runs one generation at a time"
+    )
+    header = (
+        "workers",
+        "wall s",
+        "gen/min",
+        "latency mean s",
+        "latency max s",
+        "worker RSS idle MiB",
+        "worker RSS peak MiB",
+        "all workers MiB",
+        "daphne MiB",
+        "worker CPU s/gen",
+    )
     print(" | ".join(header))
     print(" | ".join("---" for _ in header))
     runs = [{"workers": n} for n in args.workers] + [{"workers": 0, "runner_threads": k} for k in args.runner_threads]
     for run in runs:
-        row = measure(**run, agents=args.agents, chunk_delay=args.chunk_delay,
-                      postgres_url=args.postgres, redis_url=args.redis)
-        print(" | ".join([
-            row["workers"], f"{row['wall']:.1f}", f"{row['per_minute']:.1f}", f"{row['latency_mean']:.1f}",
-            f"{row['latency_max']:.1f}", f"{row['rss_idle_mib']:.0f}", f"{row['rss_peak_mib']:.0f}",
-            f"{row['rss_total_mib']:.0f}", f"{row['daphne_peak_mib']:.0f}", f"{row['cpu_per_generation']:.2f}",
-        ]), flush=True)
+        row = measure(
+            **run, agents=args.agents, chunk_delay=args.chunk_delay, postgres_url=args.postgres, redis_url=args.redis
+        )
+        print(
+            " | ".join(
+                [
+                    row["workers"],
+                    f"{row['wall']:.1f}",
+                    f"{row['per_minute']:.1f}",
+                    f"{row['latency_mean']:.1f}",
+                    f"{row['latency_max']:.1f}",
+                    f"{row['rss_idle_mib']:.0f}",
+                    f"{row['rss_peak_mib']:.0f}",
+                    f"{row['rss_total_mib']:.0f}",
+                    f"{row['daphne_peak_mib']:.0f}",
+                    f"{row['cpu_per_generation']:.2f}",
+                ]
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -70,7 +70,8 @@ def test_app_created_on_one_daphne_is_generated_by_a_worker_and_streamed_to_anot
     assert durable == [e for e in cluster.durable_events(clean.agent_id) if e[0] > frames[0]["seq"]]
     ran_on = cluster.sql(
         "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
-        "WHERE args_kwargs -> 'kwargs' ->> 'agent_id' = %s ORDER BY enqueued_at", (clean.agent_id,)
+        "WHERE args_kwargs -> 'kwargs' ->> 'agent_id' = %s ORDER BY enqueued_at",
+        (clean.agent_id,),
     )
     # Two task runs, both on the only worker: the blueprint (it ends "planned"), then the generate_all it got.
     assert ran_on == [("SUCCESSFUL", ["worker-1"]), ("SUCCESSFUL", ["worker-1"])]
@@ -107,10 +108,12 @@ def test_run_of_a_killed_worker_resumes_on_a_new_one_with_no_file_lost_or_repeat
     live.close()
     late.close()
     with capsys.disabled():
-        print(f"\n[scale] SIGKILL → first frame of the resumed run ({first_resumed['type']}): {resumed_after:.2f} s; "
-              f"→ generation_complete: {completed_after:.2f} s (clean run: {clean.seconds:.2f} s; "
-              f"lease {cluster.env['ATELIER_AGENT_LEASE_SECONDS']} s, "
-              f"sweep every {cluster.env['ATELIER_AGENT_SWEEP_INTERVAL']} s)")
+        print(
+            f"\n[scale] SIGKILL → first frame of the resumed run ({first_resumed['type']}): {resumed_after:.2f} s; "
+            f"→ generation_complete: {completed_after:.2f} s (clean run: {clean.seconds:.2f} s; "
+            f"lease {cluster.env['ATELIER_AGENT_LEASE_SECONDS']} s, "
+            f"sweep every {cluster.env['ATELIER_AGENT_SWEEP_INTERVAL']} s)"
+        )
 
     assert live.frames[-1]["type"] == "generation_complete", live.frames[-3:]
     seqs = [f["seq"] for f in live.frames]
@@ -131,7 +134,8 @@ def test_run_of_a_killed_worker_resumes_on_a_new_one_with_no_file_lost_or_repeat
 
     tasks = cluster.sql(
         "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
-        "WHERE args_kwargs -> 'kwargs' ->> 'agent_id' = %s ORDER BY enqueued_at", (agent_id,)
+        "WHERE args_kwargs -> 'kwargs' ->> 'agent_id' = %s ORDER BY enqueued_at",
+        (agent_id,),
     )
     # The blueprint's run, then the victim's row, which stays RUNNING (nobody is left to mark it), then the one the
     # sweep enqueued.

@@ -102,8 +102,10 @@ def test_clients_reconnecting_after_a_redis_restart_miss_nothing_durable(
     again.until(lambda f: f["type"] in ("generation_complete", "error"), timeout=GENERATION_TIMEOUT)
     again.close()
     with capsys.disabled():
-        print(f"\n[scale] Redis down {outage:.0f} s: generation_complete {time.monotonic() - killed_at:.2f} s "
-              f"after the kill")
+        print(
+            f"\n[scale] Redis down {outage:.0f} s: generation_complete {time.monotonic() - killed_at:.2f} s "
+            f"after the kill"
+        )
 
     assert again.frames[-1]["type"] == "generation_complete", again.frames[-3:]
     seqs = [f["seq"] for f in again.frames]
@@ -116,7 +118,8 @@ def test_clients_reconnecting_after_a_redis_restart_miss_nothing_durable(
 
     tasks = cluster.sql(
         "SELECT status FROM django_tasks_database_dbtaskresult "
-        "WHERE args_kwargs -> 'kwargs' ->> 'agent_id' = %s ORDER BY enqueued_at", (agent_id,)
+        "WHERE args_kwargs -> 'kwargs' ->> 'agent_id' = %s ORDER BY enqueued_at",
+        (agent_id,),
     )
     # The first run writes the blueprint and ends "planned"; generate_all then asks for the generating run(s).
     assert tasks == [("SUCCESSFUL",), *runs]

@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 
 
 def _is_file(value) -> bool:
-    return isinstance(value, dict) and isinstance(value.get("filePath"), str) and isinstance(
-        value.get("fileContents"), str)
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("filePath"), str)
+        and isinstance(value.get("fileContents"), str)
+    )
 
 
 # The timeline status each phase event sets (state.ts: updateOrAddPhase).
@@ -67,15 +70,22 @@ class SdkSession:
         files_map = state.get("generatedFilesMap") or {}
         self.files = {f["filePath"]: f["fileContents"] for f in files_map.values() if _is_file(f)}
         self.preview_url = frame.get("previewUrl")
-        self.state_fields = {k: state.get(k) for k in
-                             ("behaviorType", "projectType", "query", "shouldBeGenerating", "projectName")}
+        self.state_fields = {
+            k: state.get(k) for k in ("behaviorType", "projectType", "query", "shouldBeGenerating", "projectName")
+        }
         self.phases = []
         if state.get("behaviorType") == "phasic" and "generatedPhases" in state:
             generating = state.get("shouldBeGenerating") is True
             for index, phase in enumerate(state["generatedPhases"]):
                 status = "completed" if phase["completed"] else ("generating" if generating else "cancelled")
-                self.phases.append({"id": f"phase-{index}", "name": phase["name"], "status": status,
-                                    "files": [f["path"] for f in phase["files"]]})
+                self.phases.append(
+                    {
+                        "id": f"phase-{index}",
+                        "name": phase["name"],
+                        "status": status,
+                        "files": [f["path"] for f in phase["files"]],
+                    }
+                )
         if state.get("shouldBeGenerating"):
             self.generation = "running"
 
@@ -85,5 +95,11 @@ class SdkSession:
                 existing["status"] = status
                 return
         if phase.get("name"):
-            self.phases.append({"id": f"phase-{len(self.phases)}", "name": phase["name"], "status": status,
-                                "files": [f["path"] for f in phase.get("files", [])]})
+            self.phases.append(
+                {
+                    "id": f"phase-{len(self.phases)}",
+                    "name": phase["name"],
+                    "status": status,
+                    "files": [f["path"] for f in phase.get("files", [])],
+                }
+            )

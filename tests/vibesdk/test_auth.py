@@ -120,6 +120,10 @@ def test_auth_check_with_a_session_never_shows_the_session_key(client, user):
 
 def test_bearer_needs_no_csrf_token(api_key):
     client = APIClient(enforce_csrf_checks=True)
-    response = client.post("/api/ws-ticket", {"resourceType": "agent", "resourceId": "x"}, format="json",
-                           HTTP_AUTHORIZATION=f"Bearer {api_key}")
+    response = client.post(
+        "/api/ws-ticket",
+        {"resourceType": "agent", "resourceId": "x"},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {api_key}",
+    )
     assert response.status_code != 403

@@ -37,8 +37,17 @@ def _png_base64(size=(8, 8)) -> str:
 
 
 def test_post_api_agent_streams_the_codegen_lines_with_vibesdk_start_fields(bearer):
-    response = bearer.post("/api/agent", {"query": "a todo list", "behaviorType": "phasic", "projectType": "app",
-                                          "language": "typescript", "frameworks": ["react"]}, format="json")
+    response = bearer.post(
+        "/api/agent",
+        {
+            "query": "a todo list",
+            "behaviorType": "phasic",
+            "projectType": "app",
+            "language": "typescript",
+            "frameworks": ["react"],
+        },
+        format="json",
+    )
     assert response.status_code == 200 and response["Content-Type"] == "application/x-ndjson"
     start, *rest = _lines(response)
     assert start["type"] == "start" and start["behaviorType"] == "phasic" and start["projectType"] == "app"
@@ -52,27 +61,38 @@ def test_atelier_codegen_start_line_also_says_phasic(bearer):
 
 
 def test_post_api_agent_reads_selected_template(bearer):
-    start = _lines(bearer.post("/api/agent", {"query": "a counter", "selectedTemplate": "static-web"},
-                               format="json"))[0]
+    start = _lines(bearer.post("/api/agent", {"query": "a counter", "selectedTemplate": "static-web"}, format="json"))[
+        0
+    ]
     assert start["template"]["name"] == "static-web"
     assert Agent.objects.get(pk=start["agentId"]).template_name == "static-web"
 
 
 def test_post_api_agent_stores_inline_images_like_uploads(bearer):
     image = {"id": "i1", "filename": "sketch.png", "mimeType": "image/png", "base64Data": _png_base64()}
-    start = _lines(bearer.post("/api/agent", {"query": "an app like this sketch", "images": [image]},
-                               format="json"))[0]
+    start = _lines(bearer.post("/api/agent", {"query": "an app like this sketch", "images": [image]}, format="json"))[0]
     stored = Image.objects.get(agent_id=start["agentId"])
     assert (stored.mime_type, stored.width, stored.height) == ("image/png", 8, 8)
 
 
-@pytest.mark.parametrize(("images", "status"), [
-    ([{"filename": "x.png", "mimeType": "image/png", "base64Data": "not base64!"}], 400),
-    ([{"filename": "x.png", "mimeType": "image/png",
-       "base64Data": base64.b64encode(b"GIF89a not really").decode()}], 400),
-    ([{"filename": "x.png"}], 400),
-    ([{"filename": "big.png", "mimeType": "image/png", "base64Data": "A" * (14 * 1024 * 1024)}], 413),
-])
+@pytest.mark.parametrize(
+    ("images", "status"),
+    [
+        ([{"filename": "x.png", "mimeType": "image/png", "base64Data": "not base64!"}], 400),
+        (
+            [
+                {
+                    "filename": "x.png",
+                    "mimeType": "image/png",
+                    "base64Data": base64.b64encode(b"GIF89a not really").decode(),
+                }
+            ],
+            400,
+        ),
+        ([{"filename": "x.png"}], 400),
+        ([{"filename": "big.png", "mimeType": "image/png", "base64Data": "A" * (14 * 1024 * 1024)}], 413),
+    ],
+)
 def test_post_api_agent_refuses_bad_inline_images_without_creating_an_app(bearer, images, status):
     response = bearer.post("/api/agent", {"query": "a todo list", "images": images}, format="json")
     assert response.status_code == status
@@ -80,8 +100,14 @@ def test_post_api_agent_refuses_bad_inline_images_without_creating_an_app(bearer
     assert not Agent.objects.exists()
 
 
-@pytest.mark.parametrize("body", [{"projectType": "workflow"}, {"behaviorType": "agentic"},
-                                  {"credentials": {"providers": {"openai": {"apiKey": "sk-x"}}}}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"projectType": "workflow"},
+        {"behaviorType": "agentic"},
+        {"credentials": {"providers": {"openai": {"apiKey": "sk-x"}}}},
+    ],
+)
 def test_post_api_agent_refuses_what_atelier_does_not_do(bearer, body):
     response = bearer.post("/api/agent", {"query": "a todo list", **body}, format="json")
     assert response.status_code == 400
@@ -108,8 +134,10 @@ def test_ws_ticket_for_another_users_agent_is_404(bearer, create_agent, make_use
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("body", [{"resourceType": "vault"}, {"resourceType": "agent"},
-                                  {"resourceType": "agent", "resourceId": "not-a-uuid"}])
+@pytest.mark.parametrize(
+    "body",
+    [{"resourceType": "vault"}, {"resourceType": "agent"}, {"resourceType": "agent", "resourceId": "not-a-uuid"}],
+)
 def test_ws_ticket_refuses_bad_requests(bearer, body):
     assert bearer.post("/api/ws-ticket", body, format="json").status_code in (400, 404)
 

@@ -39,8 +39,9 @@ class SdkClient:
         self.access_token: str | None = None
 
     async def exchange(self) -> dict:
-        response = await self.http.post("/api/auth/exchange-api-key",
-                                        headers={"authorization": f"Bearer {self.api_key}"})
+        response = await self.http.post(
+            "/api/auth/exchange-api-key", headers={"authorization": f"Bearer {self.api_key}"}
+        )
         assert response.status_code == 200, response.content
         body = response.json()
         assert body["success"] is True
@@ -63,8 +64,9 @@ class SdkClient:
     async def build(self, prompt: str, **options) -> tuple[dict, list[str]]:
         """client.build(): the first NDJSON object is the start event; later `chunk` strings are the blueprint."""
         body = {"query": prompt, "behaviorType": "phasic", **options}
-        response = await self.http.post("/api/agent", json.dumps(body), content_type="application/json",
-                                        headers=self._auth())
+        response = await self.http.post(
+            "/api/agent", json.dumps(body), content_type="application/json", headers=self._auth()
+        )
         assert response.status_code == 200, response.content
         raw = b"".join([part async for part in response.streaming_content])
         objects = [json.loads(line) for line in raw.decode().split("\n") if line.strip()]

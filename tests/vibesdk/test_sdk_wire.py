@@ -63,8 +63,13 @@ async def test_the_sdk_flow_over_daphne(server):
     assert status == 200 and json.loads(text)["data"]["authenticated"] is True
     access = json.loads(_http(server, "POST", "/api/auth/exchange-api-key", token=api_key)[1])["data"]["accessToken"]
 
-    _, stream = _http(server, "POST", "/api/agent", token=access,
-                      body={"query": "a hello world page", "behaviorType": "phasic", "projectType": "app"})
+    _, stream = _http(
+        server,
+        "POST",
+        "/api/agent",
+        token=access,
+        body={"query": "a hello world page", "behaviorType": "phasic", "projectType": "app"},
+    )
     start = json.loads(stream.splitlines()[0])
     assert start["behaviorType"] == "phasic"
     ticket_body = {"resourceType": "agent", "resourceId": start["agentId"]}

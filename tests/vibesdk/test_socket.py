@@ -61,8 +61,10 @@ def test_an_app_too_big_for_the_snapshot_sends_an_empty_files_map(built):
 
 
 def test_files_map_holds_only_complete_files():
-    files = [{"filePath": "a.js", "fileContents": "1", "complete": True},
-             {"filePath": "b.js", "fileContents": "", "complete": False}]
+    files = [
+        {"filePath": "a.js", "fileContents": "1", "complete": True},
+        {"filePath": "b.js", "fileContents": "", "complete": False},
+    ]
     assert list(vibesdk.generated_files_map(files)) == ["a.js"]
 
 
@@ -79,7 +81,7 @@ def test_every_phase_is_validated_before_it_is_implemented(built):
     assert phases >= 1 and types.count("phase_validating") == types.count("phase_validated") == phases
     previous = -1
     for index in (i for i, kind in enumerate(types) if kind == "phase_implemented"):
-        between = types[previous + 1:index]
+        between = types[previous + 1 : index]
         assert between.count("phase_validating") == between.count("phase_validated") == 1
         validating, validated = between.index("phase_validating"), between.index("phase_validated")
         # The check may have a failing file rewritten (between the two); no file changes once it is validated.
@@ -89,8 +91,9 @@ def test_every_phase_is_validated_before_it_is_implemented(built):
 
 def test_phase_validated_names_its_phase(built):
     frames = Event.objects.filter(agent=built, type="phase_validated").values_list("payload", flat=True)
-    names = set(Event.objects.filter(agent=built, type="phase_implemented").values_list("payload__phase__name",
-                                                                                         flat=True))
+    names = set(
+        Event.objects.filter(agent=built, type="phase_implemented").values_list("payload__phase__name", flat=True)
+    )
     assert {f["phase"]["name"] for f in frames} == names and all(f["phase"]["files"] for f in frames)
 
 
@@ -116,10 +119,13 @@ async def test_conversation_state_carries_messages_and_vibesdk_state(built, user
     await socket.disconnect()
 
 
-@pytest.mark.parametrize(("frame", "words"), [
-    ({"type": "session_init", "credentials": {"providers": {"openai": {"apiKey": "sk-secret"}}}}, "Settings"),
-    ({"type": "deploy"}, "preview"),
-])
+@pytest.mark.parametrize(
+    ("frame", "words"),
+    [
+        ({"type": "session_init", "credentials": {"providers": {"openai": {"apiKey": "sk-secret"}}}}, "Settings"),
+        ({"type": "deploy"}, "preview"),
+    ],
+)
 async def test_session_init_and_deploy_get_a_clear_refusal_and_the_socket_stays_open(built, user, frame, words):
     socket = await _ticket_socket(built, user)
     await next_frame(socket)
@@ -166,12 +172,15 @@ async def test_a_large_inline_image_frame_is_accepted_up_to_daphnes_cap(built, u
     await socket.disconnect()
 
 
-@pytest.mark.parametrize(("images", "code"), [
-    ([{"filename": "x.png", "base64Data": "%%%"}], "INVALID_INPUT"),
-    ([{"filename": "x.png", "base64Data": base64.b64encode(b"<svg/>").decode()}], "INVALID_INPUT"),
-    ([{"base64Data": "AA=="}] * 3, "INVALID_INPUT"),
-    ("not a list", "INVALID_INPUT"),
-])
+@pytest.mark.parametrize(
+    ("images", "code"),
+    [
+        ([{"filename": "x.png", "base64Data": "%%%"}], "INVALID_INPUT"),
+        ([{"filename": "x.png", "base64Data": base64.b64encode(b"<svg/>").decode()}], "INVALID_INPUT"),
+        ([{"base64Data": "AA=="}] * 3, "INVALID_INPUT"),
+        ("not a list", "INVALID_INPUT"),
+    ],
+)
 async def test_bad_inline_images_get_an_error_and_no_message(built, user, images, code):
     socket = await _ticket_socket(built, user)
     await next_frame(socket)
@@ -198,9 +207,12 @@ async def test_files_too_big_for_the_snapshot_follow_it_as_file_frames(built, us
 
     big = "/* padding */\n" * (vibesdk.FILES_MAP_MAX_BYTES // 14 + 1)
     huge = "x" * (vibesdk.FOLLOW_UP_MAX_BYTES + 1)
-    await database_sync_to_async(lambda: (
-        File.objects.filter(agent=built, path="styles.css").update(content=big),
-        File.objects.filter(agent=built, path="app.js").update(content=huge)))()
+    await database_sync_to_async(
+        lambda: (
+            File.objects.filter(agent=built, path="styles.css").update(content=big),
+            File.objects.filter(agent=built, path="app.js").update(content=huge),
+        )
+    )()
     files = await database_sync_to_async(lambda: dict(built.files.values_list("path", "content")))()
     socket = await _ticket_socket(built, user)
     session = SdkSession()
@@ -217,8 +229,11 @@ async def test_files_too_big_for_the_snapshot_follow_it_as_file_frames(built, us
 
 
 async def test_a_browser_socket_gets_no_file_follow_ups(built, user):
-    await database_sync_to_async(lambda: File.objects.filter(agent=built, path="styles.css").update(
-        content="x" * (vibesdk.FILES_MAP_MAX_BYTES + 1)))()
+    await database_sync_to_async(
+        lambda: File.objects.filter(agent=built, path="styles.css").update(
+            content="x" * (vibesdk.FILES_MAP_MAX_BYTES + 1)
+        )
+    )()
     socket = await open_socket(built.pk, user)
     assert (await next_frame(socket))["type"] == "agent_connected"
     await socket.send_json_to({"type": "get_state"})

@@ -102,10 +102,11 @@ class Command(BaseCommand):
             blueprint = payload["blueprint"]
             self.stdout.write(self.style.SUCCESS(f"Blueprint: {blueprint['title']}: {blueprint['description']}"))
         elif type_ == "generation_retrying":
-            self.stderr.write(f"  {payload['reason']}: retrying in {payload['retryInSeconds']:g}s "
-                              f"(attempt {payload['attempt']}/{payload['maxAttempts']})")
+            self.stderr.write(
+                f"  {payload['reason']}: retrying in {payload['retryInSeconds']:g}s "
+                f"(attempt {payload['attempt']}/{payload['maxAttempts']})"
+            )
         elif type_ == "error":
             self.stderr.write(f"  error: {payload.get('error')}")
         elif type_ in ("generation_complete", "generation_stopped"):
             self.stdout.write(payload.get("message", type_))
-

@@ -1,6 +1,6 @@
 """Remove old and expired preview deployments with their published folders.
 
-    python manage.py prune_previews [--older-than 7d|12h|30m]
+python manage.py prune_previews [--older-than 7d|12h|30m]
 """
 
 import re
