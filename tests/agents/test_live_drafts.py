@@ -5,6 +5,8 @@ live chunks, some of which the draft may already hold. Each chunk says where it 
 twice and nothing is missing (the web UI does the same in static/js/workspace/state.js).
 """
 
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async
 
@@ -73,7 +75,12 @@ async def test_a_page_opened_mid_file_shows_the_saved_draft_plus_what_follows(cr
     final = rest[-1]["file"]
     assert final["filePath"] == path
     assert place(draft, chunks) == final["fileContents"]
-    saved = await database_sync_to_async(lambda: File.objects.get(agent=agent, path=path).content)()
+    # A durable frame is handed to the publisher just before its transaction commits: give the commit a moment.
+    for _ in range(100):
+        saved = await database_sync_to_async(lambda: File.objects.get(agent=agent, path=path).content)()
+        if saved == final["fileContents"]:
+            break
+        await asyncio.sleep(0.05)
     assert saved == final["fileContents"]
     await frames_until(writer, "generation_complete")
     await writer.disconnect()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import urllib.request
 
 import pytest
@@ -36,6 +37,31 @@ def _http(server, method: str, path: str, *, body: dict | None = None, token: st
         return response.status, response.read().decode()
 
 
+def _run_in_own_thread(coroutine) -> None:
+    """The session's sync Playwright keeps an event loop running on the main thread: use a loop of our own."""
+    failure: list[BaseException] = []
+
+    def target():
+        try:
+            asyncio.run(coroutine)
+        except BaseException as exc:  # re-raised on the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+def test_the_sdk_flow_over_daphne(server):
+    _run_in_own_thread(_sdk_flow_over_daphne(server))
+
+
+def test_refusals_on_the_upgrade(server):
+    _run_in_own_thread(_refusals_on_the_upgrade(server))
+
+
 def _sign_up(server, name: str) -> str:
     _, text = _http(server, "POST", "/api/auth/signup", body={"username": name, "password": "a-Strong-passw0rd"})
     return json.loads(text)["data"]["token"]
@@ -57,7 +83,7 @@ async def _frames_until(socket, kind: str, frames: list) -> dict:
                 return frame
 
 
-async def test_the_sdk_flow_over_daphne(server):
+async def _sdk_flow_over_daphne(server):
     api_key = _sign_up(server, "sdk-wire")
     status, text = _http(server, "GET", "/api/auth/check", token=api_key)
     assert status == 200 and json.loads(text)["data"]["authenticated"] is True
@@ -96,7 +122,7 @@ async def test_the_sdk_flow_over_daphne(server):
     assert {path: f["fileContents"] for path, f in state["generatedFilesMap"].items()} == written
 
 
-async def test_refusals_on_the_upgrade(server):
+async def _refusals_on_the_upgrade(server):
     api_key = _sign_up(server, "sdk-wire-2")
     _, stream = _http(server, "POST", "/api/agent", token=api_key, body={"query": "a counter"})
     start = json.loads(stream.splitlines()[0])
