@@ -11,6 +11,8 @@ urlpatterns = [
     path("agent/<uuid:agent_id>/images", apis.AgentImagesApi.as_view(), name="agent-images"),
     path("agent/<uuid:agent_id>/images/<uuid:image_id>", image_apis.AgentImageApi.as_view(), name="agent-image"),
     path("agent/<uuid:agent_id>/export", apis.AgentExportApi.as_view(), name="agent-export"),
+    path("agent/<uuid:agent_id>/events", apis.AgentEventsApi.as_view(), name="agent-events"),
+    path("agent/<uuid:agent_id>/messages", apis.AgentMessagesApi.as_view(), name="agent-messages"),
     path("agent/<uuid:agent_id>/files/<path:path>", apis.AgentFileApi.as_view(), name="agent-file"),
     path("agent/<uuid:agent_id>/versions", version_apis.VersionListApi.as_view(), name="agent-versions"),
     path(

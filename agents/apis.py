@@ -280,6 +280,68 @@ class AgentImagesApi(APIView):
         return Response({"images": self.OutputSerializer(images, many=True).data}, status=status.HTTP_201_CREATED)
 
 
+class AgentEventsApi(APIView):
+    """`GET /api/agent/<id>/events?after=<seq>`: the durable frames a client missed, in bounded pages.
+
+    The same frames, byte for byte, that the socket sends (and `?after` replays): a client that saw a hole in
+    `prevDurableSeq` fetches from its last durable seq until `hasMore` is false, then applies later frames.
+    """
+
+    PAGE_BYTES = 1024 * 1024
+
+    class InputSerializer(serializers.Serializer):
+        after = serializers.IntegerField(min_value=0)
+        limit = serializers.IntegerField(min_value=1, max_value=500, default=200)
+
+    @extend_schema(parameters=[InputSerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request, agent_id):
+        agent = _agent_or_404(request, agent_id)
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        after = data.validated_data["after"]
+        texts, more = selectors.events_page(
+            agent=agent, after=after, limit=data.validated_data["limit"], budget=self.PAGE_BYTES
+        )
+        page = [json.loads(text) for text in texts]
+        return Response(
+            {
+                "events": page,
+                "hasMore": more,
+                # Where the next page starts (unchanged when this one is empty).
+                "nextAfter": page[-1]["seq"] if page else after,
+                "lastDurableSeq": agent.last_seq,
+            }
+        )
+
+
+class AgentMessagesApi(APIView):
+    """`GET /api/agent/<id>/messages[?before=<id>]`: the conversation, newest page first, older on request.
+
+    The snapshot carries only the newest messages (`conversationHasMore`, `conversationBefore`); this pages
+    back from there. Messages come oldest first within a page, each text cut as in the snapshot.
+    """
+
+    class InputSerializer(serializers.Serializer):
+        before = serializers.IntegerField(min_value=1, required=False)
+        limit = serializers.IntegerField(min_value=1, max_value=100, default=50)
+
+    @extend_schema(parameters=[InputSerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request, agent_id):
+        agent = _agent_or_404(request, agent_id)
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        limit = data.validated_data["limit"]
+        older = selectors.messages_before(agent=agent, before=data.validated_data.get("before"), limit=limit + 1)
+        page = payloads.conversation_page(older[:limit])
+        return Response(
+            {
+                "messages": page,
+                "hasMore": len(page) < len(older),
+                "before": page[0]["id"] if page else None,
+            }
+        )
+
+
 class AgentFileApi(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, agent_id, path):

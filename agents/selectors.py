@@ -6,7 +6,7 @@ import uuid
 
 from django.db import transaction
 
-from agents import payloads
+from agents import frames, payloads
 from agents.models import Agent, Event, File, Message
 from previews.models import Deployment, DeploymentStatus
 from previews.origins import preview_url
@@ -65,6 +65,22 @@ def messages_before(*, agent: Agent, before: int | None = None, limit: int = 50)
 def events_after(*, agent: Agent, after: int, limit: int = 200) -> list[Event]:
     """Durable events with seq > after, oldest first."""
     return list(Event.objects.filter(agent=agent, seq__gt=after).order_by("seq")[:limit])
+
+
+def events_page(*, agent: Agent, after: int, limit: int, budget: int) -> tuple[list[str], bool]:
+    """Durable frames after `after` as wire text (each within the frame cap), oldest first: at most `limit`
+    of them and, past the first, at most `budget` bytes together. Returns (texts, whether more follow)."""
+    rows = Event.objects.filter(agent=agent, seq__gt=after).order_by("seq").values_list("payload", flat=True)
+    texts, used = [], 0
+    for frame in rows[: limit + 1].iterator():
+        if len(texts) == limit:
+            return texts, True
+        text = frames.bounded_text(agent.pk, frame)
+        if texts and used + len(text) > budget:
+            return texts, True
+        texts.append(text)
+        used += len(text) + 1
+    return texts, False
 
 
 def agent_state(*, agent_id, request_host: str | None = None) -> tuple[dict, int]:
