@@ -1,5 +1,13 @@
-// The agent socket as the workspace uses it: frames deduplicated by seq, and reconnection with
-// exponential backoff that asks only for what was missed (`?after=<last durable seq>`).
+// The agent socket as the workspace uses it: frames deduplicated by seq, durable frames applied without a
+// hole, and reconnection with exponential backoff that asks only for what was missed
+// (`?after=<last durable seq>`).
+//
+// Holes (docs/architecture.md §6): each durable frame names the durable seq before it (`prevDurableSeq`).
+// When that is past the last durable frame applied, frames were lost on the way: this frame and every later
+// one are held, the missing ones fetched over HTTP (`GET /api/agent/<id>/events?after=`), applied, and then
+// the held ones. If the fetch fails the socket reconnects with `?after=`, which replays the same frames.
+
+import { api } from "./api.js";
 
 // Replies to this socket alone: their seqs are never stored, so they must not move the replay point.
 // (`error` is durable when the pipeline emits it but a reply when a command fails; treating all of them
@@ -12,14 +20,24 @@ export const CLOSE_REASONS = {
   4404: "This app no longer exists.",
 };
 const SEEN_LIMIT = 20000;
+// Pages of missed events fetched for one hole before giving up and reconnecting (each page ≤ 500 events).
+const MAX_REPAIR_PAGES = 50;
+
+function fetchEventsOverHttp(agentId, after) {
+  return api(`/api/agent/${agentId}/events?after=${after}`);
+}
 
 export function isDurable(type) {
   return !BROADCAST_ONLY.has(type) && !SOCKET_REPLIES.has(type);
 }
 
 export class AgentSocket {
-  constructor({ agentId, onFrame, onConnection, baseDelay = 500, maxDelay = 15000 }) {
+  constructor({
+    agentId, onFrame, onConnection, baseDelay = 500, maxDelay = 15000, fetchEvents = fetchEventsOverHttp,
+  }) {
     this.agentId = agentId;
+    this.fetchEvents = fetchEvents;
+    this.held = null; // while a hole is being filled: the frames that arrived after it, in order
     this.onFrame = onFrame;
     this.onConnection = onConnection || (() => {});
     this.baseDelay = baseDelay;
@@ -50,6 +68,7 @@ export class AgentSocket {
     this.onConnection(this.attempt === 0 && !resuming ? "connecting" : "reconnecting", {});
     const ws = new WebSocket(this.url);
     this.ws = ws;
+    this.held = null; // a repair in flight belonged to the old socket: ?after replays what it was fetching
     ws.addEventListener("open", () => {
       if (this.ws === ws) this.onConnection("open", { resumed: resuming });
     });
@@ -96,6 +115,53 @@ export class AgentSocket {
 
   #receive(frame) {
     if (!frame || typeof frame.type !== "string") return;
+    if (this.held !== null) {
+      this.held.push(frame);
+      return;
+    }
+    if (typeof frame.prevDurableSeq === "number" && this.lastDurableSeq !== null &&
+        frame.prevDurableSeq > this.lastDurableSeq) {
+      this.held = [frame];
+      this.#fillHole(this.ws);
+      return;
+    }
+    this.#apply(frame);
+  }
+
+  // Fetches the durable frames after the last one applied, applies them, then replays the held frames
+  // (which may show another hole: then this runs again, from further on).
+  async #fillHole(ws) {
+    const from = this.lastDurableSeq;
+    try {
+      let after = from;
+      for (let page = 0; page < MAX_REPAIR_PAGES; page += 1) {
+        const data = await this.fetchEvents(this.agentId, after);
+        if (this.ws !== ws) return;
+        for (const frame of data.events || []) this.#apply(frame);
+        if (!data.hasMore || data.nextAfter <= after) break;
+        after = data.nextAfter;
+      }
+    } catch {
+      if (this.ws === ws) this.#resyncByReconnecting();
+      return;
+    }
+    if (this.ws !== ws) return;
+    const held = this.held;
+    this.held = null;
+    if (this.lastDurableSeq === from && held[0].prevDurableSeq > from) {
+      // The server had nothing to fill the hole with (it should never happen): start over from the socket.
+      this.#resyncByReconnecting();
+      return;
+    }
+    for (const frame of held) this.#receive(frame);
+  }
+
+  #resyncByReconnecting() {
+    this.held = null;
+    this.drop();
+  }
+
+  #apply(frame) {
     const seq = typeof frame.seq === "number" ? frame.seq : null;
     if (frame.type === "agent_connected") {
       // A full snapshot: it replaces what we had, and its seq is where a later replay starts.
@@ -107,7 +173,12 @@ export class AgentSocket {
       if (this.seen.has(seq)) return;
       this.seen.add(seq);
       if (this.seen.size > SEEN_LIMIT) this.#pruneSeen();
-      if (isDurable(frame.type) && (this.lastDurableSeq === null || seq > this.lastDurableSeq)) {
+      const durable = typeof frame.prevDurableSeq === "number" || isDurable(frame.type);
+      if (durable && this.lastDurableSeq !== null && seq <= this.lastDurableSeq &&
+          typeof frame.prevDurableSeq === "number") {
+        return; // already applied (a replay repeating what the socket sent)
+      }
+      if (durable && (this.lastDurableSeq === null || seq > this.lastDurableSeq)) {
         this.lastDurableSeq = seq;
       }
     }

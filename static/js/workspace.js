@@ -76,6 +76,7 @@ let state = initialState({ narrow: narrow.matches });
 const views = createViews(el, {
   agentId,
   selectFile: (path) => dispatch({ type: "ui/select_file", path }),
+  loadOlderMessages: () => dispatch({ type: "ui/load_older_messages" }),
 });
 
 const history = createHistory({ root: el.panels.history, agentId });
@@ -101,9 +102,29 @@ function dispatch(event) {
   const result = update(state, event, new Date().toISOString());
   state = result.state;
   for (const frame of result.commands) {
-    if (!socket.send(frame)) dispatch({ type: "socket/send_failed", frame });
+    if (frame.type.startsWith("http/")) request(frame);
+    else if (!socket.send(frame)) dispatch({ type: "socket/send_failed", frame });
   }
   views.render(state);
+}
+
+// What the state asks for over HTTP (workspace/state.js, "http/…" commands); the answer is an event too.
+async function request(command) {
+  if (command.type === "http/file") {
+    try {
+      const data = await api(command.url);
+      dispatch({ type: "http/file_loaded", path: command.path, url: command.url, contents: data.fileContents, sha256: data.sha256 });
+    } catch (error) {
+      dispatch({ type: "http/file_failed", path: command.path, url: command.url, reason: describeError(error) });
+    }
+  } else if (command.type === "http/messages") {
+    try {
+      const data = await api(`/api/agent/${agentId}/messages?before=${encodeURIComponent(command.before)}`);
+      dispatch({ type: "http/messages_loaded", ...data });
+    } catch (error) {
+      dispatch({ type: "http/messages_failed", reason: describeError(error) });
+    }
+  }
 }
 
 // ------------------------------------------------------------------------------------------ chat

@@ -334,3 +334,88 @@ test("on a wide screen Code, Preview and History are tabs; on a narrow one every
   assert.deepEqual(TABS.filter((t) => isTabPanel(wide, t)), ["code", "preview", "history"]);
   assert.deepEqual(TABS.filter((t) => isTabPanel(initialState({ narrow: true }), t)), TABS);
 });
+
+// ------------------------------------------------------------------------- contents too big for any frame
+
+const BIG_URL = "/api/agent/a1/files/data.json";
+const named = (path, fields = {}) =>
+  file(path, { complete: true, fileContents: undefined, contentsUrl: `/api/agent/a1/files/${path}`, sha256: "s1", ...fields });
+
+test("a selected file whose contents the snapshot left out is fetched once, then shown", () => {
+  const { state, commands } = play([open, connected({ files: [named("data.json")] })]);
+  assert.equal(state.selected, "data.json");
+  assert.deepEqual(commands, [{ type: "http/file", path: "data.json", url: BIG_URL }]);
+  assert.equal(visibleText(state, "data.json"), "");
+  const again = play([{ type: "ui/select_file", path: "data.json" }, connected({ files: [named("data.json")] })], state);
+  assert.deepEqual(again.commands, [], "a fetch in flight is not made twice");
+  const loaded = play([{ type: "http/file_loaded", path: "data.json", url: BIG_URL, contents: "[1,2]", sha256: "s1" }], again.state);
+  assert.equal(visibleText(loaded.state, "data.json"), "[1,2]");
+  const reconnected = play([connected({ files: [named("data.json")] })], loaded.state);
+  assert.deepEqual(reconnected.commands, [], "the same version (sha256) is not fetched again after a reconnect");
+  assert.equal(visibleText(reconnected.state, "data.json"), "[1,2]");
+});
+
+test("only the file the user looks at is fetched", () => {
+  const { commands } = play([
+    open, connected({ files: [file("index.html", { complete: true, fileContents: "<h1>" }), named("data.json")] }),
+  ]);
+  assert.deepEqual(commands, []);
+  const picked = play([open, connected({ files: [file("index.html", { complete: true, fileContents: "<h1>" }), named("data.json")] }),
+    { type: "ui/select_file", path: "data.json" }]);
+  assert.deepEqual(picked.commands, [{ type: "http/file", path: "data.json", url: BIG_URL }]);
+});
+
+test("a file_generated that names its contents by URL is fetched when shown", () => {
+  const { state, commands } = play([
+    open, connected(),
+    { type: "file_generating", filePath: "data.json" },
+    { type: "file_generated", file: { filePath: "data.json", contentsUrl: BIG_URL, sha256: "s2", size: 9_000_000 } },
+  ]);
+  assert.deepEqual(commands, [{ type: "http/file", path: "data.json", url: BIG_URL }]);
+  assert.equal(state.files.get("data.json").complete, true);
+});
+
+test("contents fetched for a version since rewritten are not shown", () => {
+  const { state } = play([
+    open, connected({ files: [named("data.json")] }),
+    { type: "file_generating", filePath: "data.json" },
+    { type: "file_generated", file: { filePath: "data.json", fileContents: "new", sha256: "s3" } },
+    { type: "http/file_loaded", path: "data.json", url: "/api/agent/a1/files/old", contents: "old" },
+  ]);
+  assert.equal(visibleText(state, "data.json"), "new");
+});
+
+test("a failed fetch is said, and tried again when the user picks the file again", () => {
+  const { state, commands } = play([
+    open, connected({ files: [named("data.json")] }),
+    { type: "http/file_failed", path: "data.json", url: BIG_URL, reason: "Could not reach the server." },
+  ]);
+  assert.equal(commands.length, 1);
+  assert.equal(state.files.get("data.json").loadError, "Could not reach the server.");
+  const retried = play([{ type: "ui/select_file", path: "data.json" }], state);
+  assert.deepEqual(retried.commands, [{ type: "http/file", path: "data.json", url: BIG_URL }]);
+});
+
+// ------------------------------------------------------------------------- older messages
+
+const message = (id, text = `message ${id}`) => ({ id, role: id % 2 ? "user" : "assistant", text, imageIds: [], createdAt: NOW });
+
+test("older messages than the snapshot's are paged in on request, oldest first, each once", () => {
+  const { state } = play([
+    open, connected({ conversation: [message(51), message(52)], conversationHasMore: true, conversationBefore: 51 }),
+  ]);
+  assert.equal(state.olderMessages, 51);
+  const asked = play([{ type: "ui/load_older_messages" }, { type: "ui/load_older_messages" }], state);
+  assert.deepEqual(asked.commands, [{ type: "http/messages", before: 51 }], "one request at a time");
+  const paged = play([{ type: "http/messages_loaded", messages: [message(49), message(50), message(51)], hasMore: true, before: 49 }], asked.state);
+  assert.deepEqual(paged.state.conversation.map((m) => m.id), [49, 50, 51, 52]);
+  assert.equal(paged.state.olderMessages, 49);
+  const last = play([{ type: "http/messages_loaded", messages: [message(48)], hasMore: false, before: 48 }], paged.state);
+  assert.equal(last.state.olderMessages, null);
+  assert.deepEqual(play([{ type: "ui/load_older_messages" }], last.state).commands, []);
+});
+
+test("a snapshot with every message has nothing older to load", () => {
+  const { state } = play([open, connected({ conversation: [message(1)], conversationHasMore: false, conversationBefore: 1 })]);
+  assert.equal(state.olderMessages, null);
+});

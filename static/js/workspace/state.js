@@ -2,8 +2,11 @@
 //
 // `update(state, event, now)` returns `{state, commands}`: a new state (the old one is never changed, so a view
 // can tell what changed by reference) and the frames to send to the server. Events are the server's frames
-// (docs/architecture.md §9) and the page's own, whose types start with "ui/" or "socket/". `now` is an ISO time for
-// messages that arrive without one.
+// (docs/architecture.md §9) and the page's own, whose types start with "ui/", "socket/" or "http/". `now` is an ISO
+// time for messages that arrive without one. A command is a frame for the socket, or a request for the page
+// to make over HTTP when its type starts with "http/" (`{type: "http/file", path, url}`: a file's contents
+// that no frame could carry; `{type: "http/messages", before}`: older messages); the page answers with an
+// "http/…" event.
 
 export const STATUS_LABELS = {
   created: "Created",
@@ -30,9 +33,13 @@ export function initialState({ narrow = false } = {}) {
     error: null,
     blueprint: null,
     phases: new Map(), // index -> {index, name, description, files: [{path, purpose}], status}
-    files: new Map(), // path -> {path, purpose, contents, complete, generating, phaseIndex}
+    // path -> {path, purpose, contents, complete, generating, phaseIndex, contentsUrl, loading, loadError}:
+    // `contentsUrl` is set while the contents are still to be fetched (too big for any frame).
+    files: new Map(),
     drafts: new Map(), // path -> {text, points, epoch, gap}: a file as it streams (see `fileChunk`)
     conversation: [], // {key, id, role, text, imageIds, createdAt, streaming, local, failed}
+    olderMessages: null, // the id to page back from when older messages are on the server, else null
+    loadingOlder: false,
     preview: null, // {deploymentId, status, previewUrl, error}
     model: null, // the model that will write code (today's configuration)
     builtWith: null, // the model that wrote this app, when known
@@ -114,7 +121,7 @@ export function visibleText(state, path) {
   const file = state.files.get(path);
   if (!file) return "";
   if (file.generating) return state.drafts.get(path)?.text || "";
-  return file.contents;
+  return file.contentsUrl ? "" : file.contents;
 }
 
 export function phaseCounts(state, phase) {
@@ -208,6 +215,7 @@ export function update(state, event, now = "") {
   }
   handler(out, event, now);
   maybeStartGeneration(out);
+  maybeFetchContents(out);
   return out;
 }
 
@@ -241,6 +249,18 @@ function withoutSet(set_, value) {
   const next = new Set(set_);
   next.delete(value);
   return next;
+}
+
+// The selected file's contents, when no frame could carry them, are fetched once (again after a failure
+// only when the user picks the file again).
+function maybeFetchContents(out) {
+  const s = out.state;
+  const file = s.selected ? s.files.get(s.selected) : null;
+  if (!file?.contentsUrl || file.loading || file.loadError || file.generating) return;
+  const files = new Map(s.files);
+  files.set(file.path, { ...file, loading: true });
+  set(out, { files });
+  send(out, { type: "http/file", path: file.path, url: file.contentsUrl });
 }
 
 // The web UI starts generation as soon as the blueprint exists (docs/architecture.md §8), once per page.
@@ -299,6 +319,8 @@ function applySnapshot(out, snapshot, { replace }) {
       complete: Boolean(file.complete),
       generating: Boolean(file.generating),
       phaseIndex: file.phaseIndex,
+      sha256: file.sha256 || null,
+      ...remoteContents(previous.files.get(file.filePath), file),
     };
     files.set(record.path, record);
     if (!record.generating) continue;
@@ -330,6 +352,8 @@ function applySnapshot(out, snapshot, { replace }) {
     currentPhase: implementing ? implementing.index : null,
     planningNext: false,
     conversation: [...(snapshot.conversation || []).map(messageFromState), ...local],
+    olderMessages: snapshot.conversationHasMore ? snapshot.conversationBefore ?? null : null,
+    loadingOlder: false,
   });
   setStatus(out, snapshot.status);
   const s = out.state;
@@ -338,6 +362,18 @@ function applySnapshot(out, snapshot, { replace }) {
     set(out, { selected: writing?.path || (files.has("index.html") ? "index.html" : [...files.keys()][0] || null) });
   }
   setActivity(out, snapshotActivity(out.state));
+}
+
+// Where a file's contents are when a frame named them by URL instead of carrying them. A fetch already made
+// for the same version (same sha256) is kept rather than made again.
+function remoteContents(known, payload) {
+  const url = payload.fileContents === undefined && payload.complete !== false ? payload.contentsUrl : null;
+  if (!url) return { contentsUrl: null, loading: false, loadError: null };
+  if (known && !known.contentsUrl && known.sha256 && known.sha256 === payload.sha256) {
+    return { contents: known.contents, sha256: known.sha256, contentsUrl: null, loading: false, loadError: null };
+  }
+  if (known?.contentsUrl === url && known.loading) return { contents: "", contentsUrl: url, loading: true, loadError: null };
+  return { contents: "", sha256: payload.sha256 || null, contentsUrl: url, loading: false, loadError: null };
 }
 
 function upsertPhase(out, phase) {
@@ -402,6 +438,8 @@ function fileFinished(out, payload) {
     complete: true,
     generating: false,
     phaseIndex: s.currentPhase ?? known.phaseIndex,
+    sha256: payload.sha256 || null,
+    ...remoteContents(null, payload),
   });
   const drafts = new Map(s.drafts);
   drafts.delete(path);
@@ -621,10 +659,51 @@ const HANDLERS = {
     if (type === "resume_generation") set(out, { resumeRequested: false });
   },
 
+  // Answers to "http/…" commands.
+  "http/file_loaded"(out, event) {
+    const file = out.state.files.get(event.path);
+    // The file may have been rewritten meanwhile: only the version that was asked for is filled in.
+    if (!file || file.contentsUrl !== event.url) return;
+    const files = new Map(out.state.files);
+    files.set(event.path, {
+      ...file, contents: event.contents, sha256: event.sha256 || file.sha256, contentsUrl: null, loading: false,
+    });
+    set(out, { files });
+  },
+  "http/file_failed"(out, event) {
+    const file = out.state.files.get(event.path);
+    if (!file || file.contentsUrl !== event.url) return;
+    const files = new Map(out.state.files);
+    files.set(event.path, { ...file, loading: false, loadError: event.reason || "Could not load this file." });
+    set(out, { files });
+  },
+  "http/messages_loaded"(out, event) {
+    const known = new Set(out.state.conversation.map((m) => m.id).filter((id) => id !== undefined));
+    const older = (event.messages || []).filter((m) => !known.has(m.id)).map(messageFromState);
+    set(out, {
+      conversation: [...older, ...out.state.conversation],
+      olderMessages: event.hasMore ? event.before ?? null : null,
+      loadingOlder: false,
+    });
+  },
+  "http/messages_failed"(out, event) {
+    set(out, { loadingOlder: false, chatError: event.reason || "Could not load earlier messages." });
+  },
+
   // The page's own events.
+  "ui/load_older_messages"(out) {
+    if (out.state.olderMessages === null || out.state.loadingOlder) return;
+    set(out, { loadingOlder: true });
+    send(out, { type: "http/messages", before: out.state.olderMessages });
+  },
   "ui/select_file"(out, event) {
     const file = out.state.files.get(event.path);
     if (!file) return;
+    if (file.loadError) {
+      const files = new Map(out.state.files);
+      files.set(event.path, { ...file, loadError: null });
+      set(out, { files });
+    }
     // Picking a finished file pauses following; picking the file being written resumes it.
     set(out, { selected: event.path, follow: Boolean(file.generating && isActive(out.state)) });
   },

@@ -225,7 +225,8 @@ export function createViews(el, on) {
     el.codeEmpty.hidden = true;
     el.codeBody.hidden = false;
     el.codePath.textContent = file.path;
-    el.codeState.textContent = writing ? "Writing…" : file.generating ? "Interrupted" : file.purpose;
+    el.codeState.textContent = writing ? "Writing…" : file.generating ? "Interrupted"
+      : file.loadError ? `Could not load: ${file.loadError}` : file.contentsUrl ? "Loading…" : file.purpose;
     el.codeState.classList.toggle("writing", writing);
     el.codeBody.classList.toggle("is-writing", writing);
     const text = visibleText(state, path);
@@ -249,13 +250,16 @@ export function createViews(el, on) {
       if (state.follow) el.codeBody.scrollTop = el.codeBody.scrollHeight;
       return;
     }
-    if (!code.streaming && code.path === path && code.length === text.length && code.text === text) return;
+    if (!code.streaming && code.path === path && code.length === text.length && code.text === text &&
+        code.pending === Boolean(file.contentsUrl)) return;
     el.gutter.replaceChildren();
     code.lines = 0;
     el.codeText.replaceChildren(highlight(text, path));
     growGutter(text.split("\n").length);
     el.codeBody.scrollTop = 0;
-    Object.assign(code, { path, epoch: null, length: text.length, text, streaming: false, node: null });
+    Object.assign(code, {
+      path, epoch: null, length: text.length, text, streaming: false, node: null, pending: Boolean(file.contentsUrl),
+    });
   }
 
   function chatMessage(message) {
@@ -299,9 +303,23 @@ export function createViews(el, on) {
     const nodes = state.conversation.map((message) => chatNodes.get(message) || chatMessage(message));
     chatNodes.clear();
     state.conversation.forEach((message, i) => chatNodes.set(message, nodes[i]));
+    if (state.olderMessages !== null) nodes.unshift(olderButton(state.loadingOlder));
     const current = [...el.chatLog.children];
     if (current.length !== nodes.length || current.some((node, i) => node !== nodes[i])) el.chatLog.replaceChildren(...nodes);
     if (stick) el.chatLog.scrollTop = el.chatLog.scrollHeight;
+  }
+
+  // The snapshot carries only the newest messages: older ones are a click away (GET …/messages?before=).
+  let olderNode = null;
+  function olderButton(loading) {
+    if (!olderNode || olderNode.loading !== loading) {
+      const button = h("button", { type: "button", class: "link", disabled: loading ? "" : null },
+        loading ? "Loading earlier messages…" : "Show earlier messages");
+      button.addEventListener("click", () => on.loadOlderMessages());
+      olderNode = h("li", { class: "chat-older", dataset: { older: "true" } }, button);
+      olderNode.loading = loading;
+    }
+    return olderNode;
   }
 
   function chatError(state) {
@@ -366,7 +384,7 @@ export function createViews(el, on) {
     memo((s) => [s.phases, s.files, s.status, s.planningNext, s.blueprint], phases),
     memo((s) => [s.files, s.selected, s.status], tree),
     memo((s) => [s.selected, s.files.get(s.selected), s.drafts.get(s.selected), s.status, s.follow], codeView),
-    memo((s) => [s.conversation], chat),
+    memo((s) => [s.conversation, s.olderMessages, s.loadingOlder], chat),
     memo((s) => [s.chatError], chatError),
     memo((s) => [s.tab, s.narrow, s.unseen], tabs),
     memo((s) => [s.preview, s.deployRequested, s.tab, s.narrow], preview),
