@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-SERVICE_URLS = {
-    "redis": os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15"),
-    "postgres": os.environ.get("POSTGRES_TEST_URL", "postgres://postgres@127.0.0.1:5432/test"),
-}
+from agents import services
+from agents.models import Agent
+from tests.support.browser import ROOT, _server_env
+from tests.support.services import IN_CI, SERVICE_URLS
 
 
 def _reachable(url: str) -> bool:
@@ -80,6 +81,18 @@ def user(make_user):
 
 
 @pytest.fixture
+def create_agent(user):
+    def create(query: str = "a todo list app", owner=None, blueprint: bool = True) -> Agent:
+        agent = services.agent_create(owner=owner or user, query=query)
+        if blueprint:
+            services.agent_generate_blueprint(agent=agent)
+            agent.refresh_from_db()
+        return agent
+
+    return create
+
+
+@pytest.fixture
 def api_client(user):
     from rest_framework.test import APIClient
 
@@ -112,3 +125,12 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory) -> Path:
+    """One `migrate`, copied for each server (it is the slowest part of starting one)."""
+    data = tmp_path_factory.mktemp("atelier-migrated")
+    env = _server_env(data, chunk_delay=0)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    return data / "db.sqlite3"

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.agents.conftest import generate
+from tests.support.agents import generate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,7 +12,7 @@ from PIL import Image as PILImage
 from rest_framework.test import APIClient
 
 from agents.models import Agent, Image
-from tests.agents.conftest import generate
+from tests.support.agents import generate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,8 +13,8 @@ from channels.db import database_sync_to_async
 from agents import services
 from agents.events import emit
 from agents.models import Agent, AgentStatus, Event
-from tests.agents.conftest import files_of
 from tests.agents.ws import frames_until, next_frame, open_socket
+from tests.support.agents import files_of
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 

@@ -1,10 +1,11 @@
 """Seq numbering: strictly increasing, and never reused after the counter is lost."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from agents.events import SEQ_RESTART_MARGIN, _seq_key, emit
 from agents.models import Event
+from tests.support.services import SERVICE_URLS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,13 +32,9 @@ def test_seqs_increase_and_survive_a_lost_counter_on_local_memory(create_agent):
 
 @pytest.mark.redis
 def test_seqs_increase_and_survive_a_lost_counter_on_redis(create_agent, settings):
-    from tests.conftest import SERVICE_URLS
-
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SERVICE_URLS["redis"]}
     }
-    from django.core.cache import caches
-
     caches["default"].clear()
     _check(create_agent(blueprint=False))
     caches["default"].clear()

@@ -11,8 +11,8 @@ from agents import prompts, services
 from agents.models import AgentStatus, UsageRecord
 from agents.offline_model.client import answer_for
 from modelconfig.providers.base import ChatMessage
-from tests.agents.conftest import files_of, generate
 from tests.fake_llm import FakeLLMServer
+from tests.support.agents import files_of, generate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

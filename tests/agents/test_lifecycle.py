@@ -9,10 +9,10 @@ from channels.db import database_sync_to_async
 
 from agents import lifecycle, services
 from agents.models import Agent, AgentStatus
-from tests.agents.conftest import files_of, generate, wait_for
 from tests.agents.test_generation_on_real_wire import offline_responder
 from tests.agents.ws import frames_until, open_socket
 from tests.fake_llm import FakeLLMServer, Status
+from tests.support.agents import files_of, generate, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

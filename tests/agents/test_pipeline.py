@@ -7,7 +7,7 @@ import pytest
 
 from agents import lifecycle, pipeline, services
 from agents.models import Agent, AgentStatus, Event, File, FileVersion, Phase, PhaseStatus, UsageRecord
-from tests.agents.conftest import event_types, files_of, generate, wait_for
+from tests.support.agents import event_types, files_of, generate, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,8 +13,8 @@ from agents import context
 from agents.models import Agent, AgentStatus, Event, Message, MessageRole
 from modelconfig import services as modelconfig_services
 from tests.agents import misbehaving
-from tests.agents.conftest import files_of, generate
 from tests.fake_llm import verbatim
+from tests.support.agents import files_of, generate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,7 +10,7 @@ from django.db import connection
 
 from agents import services
 from agents.models import Agent, AgentStatus
-from tests.agents.conftest import files_of
+from tests.support.agents import files_of
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)

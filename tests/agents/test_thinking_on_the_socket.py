@@ -5,10 +5,10 @@ from channels.db import database_sync_to_async
 
 from agents.models import Event
 from tests.agents import misbehaving
-from tests.agents.conftest import files_of
 from tests.agents.test_real_models import THOUGHTS
 from tests.agents.ws import frames_until, next_frame, open_socket
 from tests.fake_llm import Stream, token_chunks
+from tests.support.agents import files_of
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 

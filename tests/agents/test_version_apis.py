@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from agents import versions
 from agents.models import Agent, AgentStatus, Version
 from previews.selectors import latest_deployment
-from tests.agents.conftest import files_of, generate
+from tests.support.agents import files_of, generate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from agents import pipeline, services, versions
 from agents.models import Agent, AgentStatus, Event, Phase, PhaseStatus, Version, VersionKind
 from previews.selectors import latest_deployment
-from tests.agents.conftest import files_of, generate, wait_for
+from tests.support.agents import files_of, generate, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, _server_env, create_app
+from tests.support.browser import ROOT, _server_env, create_app
 
 pytestmark = pytest.mark.browser
 

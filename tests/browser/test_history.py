@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_web_ui import GENERATION_TIMEOUT, build, expect_complete
+from tests.support.browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_up
+from tests.support.browser import sign_up
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, create_app, sign_up
+from tests.support.browser import ARTIFACTS, create_app, sign_up
 
 pytestmark = pytest.mark.browser
 

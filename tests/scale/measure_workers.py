@@ -126,7 +126,7 @@ def measure(
 
 
 def main() -> None:
-    from tests.conftest import SERVICE_URLS
+    from tests.support.services import SERVICE_URLS
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4, 8])

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.scale.cluster import AgentSocket, ApiClient, generated_files, is_durable, seq_counter, wait_for
-from tests.scale.conftest import (
+from tests.support.scale import (
     GENERATION_TIMEOUT,
     QUERY,
     assert_every_planned_file_generated_once,

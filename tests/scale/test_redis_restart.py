@@ -16,7 +16,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.scale.cluster import AgentSocket, RedisServer, is_durable, wait_for
-from tests.scale.conftest import (
+from tests.support.scale import (
     GENERATION_TIMEOUT,
     QUERY,
     assert_every_planned_file_generated_once,

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from agents.models import Agent, Image
-from tests.agents.conftest import generate
+from tests.support.agents import generate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -16,7 +16,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.browser.conftest import _running_server, migrated_db  # noqa: F401 - the browser tests' daphne
+from tests.support.browser import _running_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 

@@ -11,8 +11,8 @@ from PIL import Image as PILImage
 from agents import services, vibesdk
 from agents.models import Agent, Event, File, Image
 from agents.payloads import agent_snapshot as agent_state
-from tests.agents.conftest import generate
 from tests.agents.ws import frames_until, next_frame, open_socket
+from tests.support.agents import generate
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
