@@ -11,6 +11,8 @@ arrives.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 import uuid
@@ -18,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -33,7 +35,7 @@ TERMINAL_STATUSES = (AgentStatus.COMPLETE, AgentStatus.STOPPED, AgentStatus.FAIL
 
 @dataclass
 class RunOutcome:
-    status: str  # planned | complete | stopped | failed | busy | lease_lost | deleted
+    status: str  # planned | complete | stopped | failed | busy | lease_lost | handed_off | deleted
     detail: str = ""
 
 
@@ -60,6 +62,11 @@ def release_lease(*, agent_id, owner: str) -> None:
     Agent.objects.filter(pk=agent_id, lease_owner=owner).update(lease_owner="", lease_expires_at=None)
 
 
+def run_owner() -> str:
+    """A fresh lease owner naming the process that runs (host and pid), for operators and crash tests."""
+    return f"run-{socket.gethostname()[:24]}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+
 def lease_is_live(agent: Agent) -> bool:
     return bool(agent.lease_owner) and agent.lease_expires_at is not None and agent.lease_expires_at > timezone.now()
 
@@ -67,44 +74,121 @@ def lease_is_live(agent: Agent) -> bool:
 class Watchdog:
     """Renews the lease while a run works, and calls `on_cancel` when a stop is asked for or the lease is lost.
 
-    `start()` / `stop()` and the two flags are the whole interface, so one watcher per process can replace
-    the per-run polling thread without the run noticing.
+    `start()` / `stop()` and the flags are the whole interface. The watching itself is done by the process's
+    one `RunWatcher`, for every run of the process at once.
     """
-
-    POLL_SECONDS = 0.2
 
     def __init__(self, *, agent_id, owner: str, on_cancel: Callable[[], None]):
         self.agent_id, self.owner, self.on_cancel = agent_id, owner, on_cancel
         self.lost = False
         self.stop_seen = False
-        self._finished = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name=f"atelier-watchdog-{agent_id}", daemon=True)
+        self.draining = False  # the process is shutting down: hand the run over, do not stop it
+        self.renewed_at = time.monotonic()
+
+    @property
+    def settled(self) -> bool:
+        return self.lost or self.stop_seen or self.draining
 
     def start(self) -> None:
-        self._thread.start()
+        self.renewed_at = time.monotonic()  # the lease was just taken
+        watcher.add(self)
 
     def stop(self) -> None:
-        self._finished.set()
-        self._thread.join(timeout=2)
+        watcher.remove(self)
 
-    def _watch(self) -> None:
+
+class RunWatcher:
+    """One thread per process watches all of its runs: a single query per tick finds the stops asked for
+    (5 ticks a second, whatever the number of runs), and a single UPDATE renews every lease the process
+    holds, every lease/3. A run whose lease another owner took (or whose agent is gone) is cancelled.
+
+    The thread holds no database connection while the process has no run.
+    """
+
+    POLL_SECONDS = 0.2
+
+    def __init__(self) -> None:
+        self._runs: dict[int, Watchdog] = {}
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self.draining = False
+
+    def add(self, watchdog: Watchdog) -> None:
+        with self._changed:
+            if self.draining:
+                watchdog.draining = True
+                watchdog.on_cancel()
+            self._runs[id(watchdog)] = watchdog
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._watch_forever, name="atelier-run-watcher", daemon=True)
+                self._thread.start()
+            self._changed.notify_all()
+
+    def remove(self, watchdog: Watchdog) -> None:
+        with self._changed:
+            self._runs.pop(id(watchdog), None)
+
+    def watching(self) -> int:
+        with self._changed:
+            return len(self._runs)
+
+    def drain(self) -> int:
+        """The process is shutting down: cancel every run so that it hands its agent over. Returns how many."""
+        with self._changed:
+            self.draining = True
+            runs = [w for w in self._runs.values() if not w.settled]
+        for watchdog in runs:
+            watchdog.draining = True
+            watchdog.on_cancel()
+        return len(runs)
+
+    def _watch_forever(self) -> None:
+        while True:
+            with self._changed:
+                if not self._runs:
+                    connection.close()
+                while not self._runs:
+                    self._changed.wait()
+            try:
+                self._tick()
+            except Exception:  # noqa: BLE001 - the watcher serves every run: it must outlive a database hiccup
+                logger.warning("Watching the runs failed; retrying", exc_info=True)
+                connection.close()
+            time.sleep(self.POLL_SECONDS)
+
+    def _tick(self) -> None:
+        with self._changed:
+            runs = [w for w in self._runs.values() if not w.settled]
+        if not runs:
+            return
+        ids = {w.agent_id for w in runs}
+        stopped = {str(pk) for pk in Agent.objects.filter(pk__in=ids, stop_requested=True).values_list("pk", flat=True)}
+        for watchdog in runs:
+            if str(watchdog.agent_id) in stopped:
+                watchdog.stop_seen = True
+                watchdog.on_cancel()
         renew_every = max(1.0, settings.AGENT_LEASE_SECONDS / 3)
-        last_renew = time.monotonic()
-        try:
-            while not self._finished.wait(self.POLL_SECONDS):
-                if Agent.objects.filter(pk=self.agent_id, stop_requested=True).exists():
-                    self.stop_seen = True
-                    self.on_cancel()
-                    return
-                if time.monotonic() - last_renew >= renew_every:
-                    if not renew_lease(agent_id=self.agent_id, owner=self.owner):
-                        self.lost = True
-                        self.on_cancel()
-                        return
-                    last_renew = time.monotonic()
-        finally:
-            close_old_connections()
-            connection.close()
+        due = [w for w in runs if not w.settled and time.monotonic() - w.renewed_at >= renew_every]
+        if due:
+            self._renew(due)
+
+    def _renew(self, due: list[Watchdog]) -> None:
+        now = time.monotonic()
+        expires = timezone.now() + timezone.timedelta(seconds=settings.AGENT_LEASE_SECONDS)
+        ours = Q()
+        for watchdog in due:
+            ours |= Q(pk=watchdog.agent_id, lease_owner=watchdog.owner)
+        Agent.objects.filter(ours).update(lease_expires_at=expires)
+        held = {(str(pk), owner) for pk, owner in Agent.objects.filter(ours).values_list("pk", "lease_owner")}
+        for watchdog in due:
+            if (str(watchdog.agent_id), watchdog.owner) in held:
+                watchdog.renewed_at = now
+            else:
+                watchdog.lost = True
+                watchdog.on_cancel()
+
+
+watcher = RunWatcher()
 
 
 # ---------------------------------------------------------------------------------------------- requests
@@ -213,7 +297,7 @@ def run(*, agent_id, work: Work, owner: str | None = None) -> RunOutcome:
     from agents.pipeline import GenerationFailed
     from modelconfig.providers.base import ProviderError
 
-    owner = owner or f"run-{uuid.uuid4().hex[:16]}"
+    owner = owner or run_owner()
     if not take_lease(agent_id=agent_id, owner=owner):
         return RunOutcome("busy")
     cancel = CancelToken()
@@ -227,7 +311,12 @@ def run(*, agent_id, work: Work, owner: str | None = None) -> RunOutcome:
             try:
                 outcome = work(agent=agent, cancel=cancel)
             except GenerationCancelled:
-                outcome = RunOutcome("lease_lost") if watchdog.lost else mark_stopped(agent_id=agent_id)
+                if watchdog.lost:
+                    outcome = RunOutcome("lease_lost")
+                elif watchdog.draining and not watchdog.stop_seen:
+                    outcome = RunOutcome("handed_off")
+                else:
+                    outcome = mark_stopped(agent_id=agent_id)
             except ProviderError as exc:
                 outcome = mark_failed(agent_id=agent_id, message=exc.message, code="PROVIDER_ERROR")
             except GenerationFailed as exc:
@@ -247,14 +336,23 @@ def _finish(*, agent_id, owner: str, outcome: RunOutcome) -> None:
         row = Agent.objects.select_for_update().filter(pk=agent_id).values("generation_requested", "stop_requested")
         row = row.first()
         release_lease(agent_id=agent_id, owner=owner)
-        if row is None or row["stop_requested"]:
+        if row is None:
+            return
+        if row["stop_requested"]:
+            if outcome.status == "handed_off":  # the stop came while the run was handing over: honour it here
+                mark_stopped(agent_id=agent_id)
             return
         # Every transition that ends a run clears generation_requested: set now, it came after (a generate_all
         # during planning, a resume after a failure). A chat request that arrived while the run was finishing
         # saw a live lease and did not start one.
-        arrived = row["generation_requested"] or (
-            outcome.status == "complete"
-            and Message.objects.filter(agent_id=agent_id, role=MessageRole.USER, pending=True).exists()
+        # A run handed over by a worker that is shutting down goes on in another, from durable state, at once.
+        arrived = (
+            outcome.status == "handed_off"
+            or row["generation_requested"]
+            or (
+                outcome.status == "complete"
+                and Message.objects.filter(agent_id=agent_id, role=MessageRole.USER, pending=True).exists()
+            )
         )
         if arrived:
             Agent.objects.filter(pk=agent_id).update(generation_requested=True, run_requested_at=timezone.now())
