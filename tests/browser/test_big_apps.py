@@ -9,7 +9,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, _server_env, create_app, sign_up
+from tests.support.browser import ROOT, _server_env, create_app, sign_up
 
 pytestmark = pytest.mark.browser
 
