@@ -29,6 +29,7 @@ from agents.models import File, UsageRecord
 from agents.selectors import agent_latest_preview, preview_payload
 from agents.version_apis import FileEditInputSerializer
 from config.errors import InvalidInput, NotFound, PayloadTooLarge
+from config.failures import failure
 from config.pagination import EnvelopePagination
 from config.ratelimits import enforce
 from config.renderers import EnvelopeJSONRenderer, NDJSONRenderer
@@ -73,11 +74,11 @@ def _ndjson_line(frame: dict) -> dict | None:
     if kind == "blueprint_generated":
         return {"type": "blueprint", "blueprint": frame["blueprint"]}
     if kind == "error":
-        return {"type": "error", "error": {"type": frame.get("code", "INTERNAL"), "message": frame["error"]}}
+        return failure(code=frame.get("code") or "INTERNAL", message=frame["error"]).ndjson_line()
     if kind == "generation_stopped":
-        return {"type": "error", "error": {"type": "CONFLICT", "message": "Planning was stopped."}}
+        return failure(code="CONFLICT", message="Planning was stopped.").ndjson_line()
     if kind == "agent_deleted":
-        return {"type": "error", "error": {"type": "NOT_FOUND", "message": "The app was deleted."}}
+        return failure(code="NOT_FOUND", message="The app was deleted.").ndjson_line()
     return None
 
 
@@ -91,7 +92,7 @@ def _planning_outcome(agent_id) -> dict | None:
     if agent["blueprint"] is not None:
         return {"type": "blueprint", "blueprint": agent["blueprint"]}
     if agent["status"] == AgentStatus.FAILED:
-        return {"type": "error", "error": {"type": "PROVIDER_ERROR", "message": agent["error"]}}
+        return failure(code="PROVIDER_ERROR", message=agent["error"]).ndjson_line()
     if agent["status"] == AgentStatus.STOPPED:
         return _ndjson_line({"type": "generation_stopped"})
     return None

@@ -24,9 +24,9 @@ from agents.deployments import agent_deploy_preview
 from agents.events import LAYER_TYPE, group_name, replay, socket_reply
 from agents.layers import OVERFLOW
 from agents.models import Agent
-from config.errors import AtelierError, RateLimited
+from config.errors import RateLimited
+from config.failures import AtelierError, failure_of
 from config.ratelimits import enforce
-from modelconfig.providers.base import ProviderError
 from previews.origins import preview_url
 
 logger = logging.getLogger(__name__)
@@ -254,13 +254,11 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             await work
         except RateLimited as exc:
             await self._reply("rate_limit_error", error={"message": exc.message, **exc.details})
-        except AtelierError as exc:
-            await self._error(exc.message, exc.type)
-        except ProviderError as exc:
-            await self._error(exc.message, "PROVIDER_ERROR")
-        except Exception:
+        except AtelierError as exc:  # provider errors too: one family, one mapping (config.failures)
+            await self._reply("error", **failure_of(exc).socket_frame())
+        except Exception as exc:
             logger.exception("WebSocket command %s failed for agent %s", kind, self.agent_id)
-            await self._error("Something went wrong on our side.", "INTERNAL")
+            await self._reply("error", **failure_of(exc).socket_frame())
 
     def _enforce_llm_rate(self):
         from modelconfig.selectors import user_uses_own_keys

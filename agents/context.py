@@ -52,6 +52,8 @@ class FittedPrompt(list):
 class ContextTooSmall(ProviderError):
     """Even with every file outlined, the prompt is larger than the model's window."""
 
+    code = "CONTEXT_TOO_SMALL"
+
 
 def window_for(settings: ModelSettings) -> int | None:
     """The model's window in tokens; None for the offline model, which reads any prompt."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import threading
 import time
@@ -25,7 +26,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agents.events import emit
-from agents.models import ACTIVE_STATUSES, Agent, AgentStatus, Message, MessageRole
+from agents.models import ACTIVE_STATUSES, Agent, AgentStatus, File, Message, MessageRole
+from config.failures import AtelierError, failure
 from modelconfig.providers.base import CancelToken, GenerationCancelled
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,9 @@ TERMINAL_STATUSES = (AgentStatus.COMPLETE, AgentStatus.STOPPED, AgentStatus.FAIL
 class RunOutcome:
     status: str  # planned | complete | stopped | failed | busy | lease_lost | handed_off | deleted
     detail: str = ""
+
+
+Work = Callable[..., RunOutcome]
 
 
 # ---------------------------------------------------------------------------------------------- lease
@@ -282,21 +287,98 @@ def mark_stopped(*, agent_id) -> RunOutcome:
 
 def mark_failed(*, agent_id, message: str, code: str) -> RunOutcome:
     Agent.objects.filter(pk=agent_id).update(status=AgentStatus.FAILED, error=message, generation_requested=False)
-    emit(agent_id, "error", message=message, error=message, code=code)
+    emit(agent_id, "error", message=message, **failure(code=code, message=message).socket_frame())
     return RunOutcome("failed", message)
+
+
+def announce_retry(*, agent_id, attempt: int, delay: float, reason: str) -> None:
+    """`generation_retrying`, durable: a client that reconnects (and the CLI, reading events) sees it too."""
+    emit(
+        agent_id,
+        "generation_retrying",
+        message=f"Trying again in {delay:.1f}s (attempt {attempt} of {settings.GENERATION_MAX_ATTEMPTS})",
+        attempt=attempt,
+        maxAttempts=settings.GENERATION_MAX_ATTEMPTS,
+        retryInSeconds=round(delay, 3),
+        reason=reason,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- retries
+
+
+def retry_delay(*, attempt: int, retry_after: float | None) -> float:
+    """Seconds before attempt `attempt + 1`: exponential from the base, with jitter (half to all of it, so
+    runs that failed together do not call together), never shorter than the provider's Retry-After."""
+    backoff = min(settings.GENERATION_RETRY_MAX_SECONDS, settings.GENERATION_RETRY_BASE_SECONDS * 2 ** (attempt - 1))
+    backoff *= random.uniform(0.5, 1.0)
+    return max(backoff, retry_after or 0.0)
+
+
+def _progress(agent_id) -> tuple:
+    """What durable state a run has reached: the attempts start again once it moved on."""
+    row = Agent.objects.filter(pk=agent_id).values_list("blueprint", "current_phase_index").first()
+    files = File.objects.filter(agent_id=agent_id, complete=True, generating=False).count()
+    return (row is not None and row[0] is not None, row[1] if row else 0, files)
+
+
+def _cancelled(*, agent_id, watchdog: Watchdog) -> RunOutcome:
+    """How a cancelled run ends: its lease went elsewhere, its process hands it over, or it was stopped."""
+    if watchdog.lost:
+        return RunOutcome("lease_lost")
+    if watchdog.draining and not watchdog.stop_seen:
+        return RunOutcome("handed_off")
+    return mark_stopped(agent_id=agent_id)
+
+
+def _work_with_retries(*, agent_id, work: Work, cancel: CancelToken, watchdog: Watchdog) -> RunOutcome:
+    """`work` until it ends; a retryable provider failure is tried again from durable state, announced,
+    after a backoff, up to GENERATION_MAX_ATTEMPTS times in a row without progress. Anything else in the
+    error family fails the run at once with its code and message."""
+    attempt, progress = 1, _progress(agent_id)
+    while True:
+        agent = Agent.objects.select_related("owner").get(pk=agent_id)
+        try:
+            return work(agent=agent, cancel=cancel)
+        except GenerationCancelled:
+            return _cancelled(agent_id=agent_id, watchdog=watchdog)
+        except AtelierError as exc:
+            if cancel.is_set():  # the failure was the stop cutting the call short
+                return _cancelled(agent_id=agent_id, watchdog=watchdog)
+            now = _progress(agent_id)
+            if now != progress:
+                attempt, progress = 1, now
+            if not exc.retryable:
+                return mark_failed(agent_id=agent_id, message=exc.message, code=exc.code)
+            if attempt >= settings.GENERATION_MAX_ATTEMPTS:
+                return mark_failed(
+                    agent_id=agent_id,
+                    message=f"{exc.message.rstrip('.')}. Gave up after {attempt} attempts; resume to try again.",
+                    code=exc.code,
+                )
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after is not None and retry_after > settings.GENERATION_RETRY_MAX_SECONDS:
+                return mark_failed(
+                    agent_id=agent_id,
+                    message=f"{exc.message.rstrip('.')}. The provider asks to wait {retry_after:.0f}s before the "
+                    "next call; resume after that.",
+                    code=exc.code,
+                )
+            delay = retry_delay(attempt=attempt, retry_after=retry_after)
+            attempt += 1
+            logger.info("Agent %s: %s; attempt %d in %.2fs", agent_id, exc.code, attempt, delay)
+            announce_retry(agent_id=agent_id, attempt=attempt, delay=delay, reason=exc.message)
+            if cancel.wait(delay):
+                return _cancelled(agent_id=agent_id, watchdog=watchdog)
 
 
 # ---------------------------------------------------------------------------------------------- the run
 
-Work = Callable[..., RunOutcome]
-
 
 def run(*, agent_id, work: Work, owner: str | None = None) -> RunOutcome:
     """Hold the lease and let `work(agent=, cancel=)` advance the agent until it is planned, complete,
-    stopped or failed. `work` raises GenerationCancelled when stopped, and domain errors when it fails."""
-    from agents.pipeline import GenerationFailed
-    from modelconfig.providers.base import ProviderError
-
+    stopped or failed. `work` raises GenerationCancelled when stopped, and errors of the family
+    (config.failures) when it fails; retryable ones are tried again here."""
     owner = owner or run_owner()
     if not take_lease(agent_id=agent_id, owner=owner):
         return RunOutcome("busy")
@@ -304,23 +386,10 @@ def run(*, agent_id, work: Work, owner: str | None = None) -> RunOutcome:
     watchdog = Watchdog(agent_id=agent_id, owner=owner, on_cancel=cancel.set)
     watchdog.start()
     try:
-        agent = Agent.objects.select_related("owner").get(pk=agent_id)
-        if agent.stop_requested:
+        if Agent.objects.filter(pk=agent_id, stop_requested=True).exists():
             outcome = RunOutcome("stopped")  # stopped before it started: request_stop said so already
         else:
-            try:
-                outcome = work(agent=agent, cancel=cancel)
-            except GenerationCancelled:
-                if watchdog.lost:
-                    outcome = RunOutcome("lease_lost")
-                elif watchdog.draining and not watchdog.stop_seen:
-                    outcome = RunOutcome("handed_off")
-                else:
-                    outcome = mark_stopped(agent_id=agent_id)
-            except ProviderError as exc:
-                outcome = mark_failed(agent_id=agent_id, message=exc.message, code="PROVIDER_ERROR")
-            except GenerationFailed as exc:
-                outcome = mark_failed(agent_id=agent_id, message=exc.message, code=exc.code)
+            outcome = _work_with_retries(agent_id=agent_id, work=work, cancel=cancel, watchdog=watchdog)
     finally:
         watchdog.stop()
     # A run that raised (Redis or the database briefly away, a bug) does not get here: like a killed process it

@@ -50,9 +50,9 @@ class ThinkingRelay:
         self._last = time.monotonic()
 
 
-def thinking_client(agent, action: str) -> tuple[ChatClient, ThinkingRelay]:
+def thinking_client(agent, action: str, *, sdk_retries: int | None = None) -> tuple[ChatClient, ThinkingRelay]:
     """The configured client for `action`, with its reasoning relayed to the agent's clients."""
-    client = client_for(agent.owner, action)
+    client = client_for(agent.owner, action, sdk_retries=sdk_retries)
     relay = ThinkingRelay(agent.pk, action)
     client.on_reasoning = relay
     return client, relay
@@ -66,10 +66,13 @@ def model_settings_for(agent, action: str) -> ModelSettings:
 def stream_answer(
     *, agent, action: str, messages: Sequence[ChatMessage], cancel: CancelToken, record_usage: UsageRecorder
 ) -> Iterator[str]:
-    """The model's whole answer as text deltas, continued across output limits."""
+    """The model's whole answer as text deltas, continued across output limits.
+
+    The SDK does not retry: the run does (agents.lifecycle), announcing each retry, from durable state.
+    """
     answer: list[str] = []
     for continuation in range(MAX_CONTINUATIONS + 1):
-        client, relay = thinking_client(agent, action)
+        client, relay = thinking_client(agent, action, sdk_retries=0)
         window = context.window_for(client.settings)
         if window is not None and context.estimate_tokens(messages) > window:
             if continuation:

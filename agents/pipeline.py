@@ -35,9 +35,10 @@ from agents.models import (
     PhaseStatus,
     UsageRecord,
 )
-from agents.parsing import HeredocParser, validate_path
+from agents.parsing import HeredocParser, UnsafePath, validate_path
 from agents.payloads import phase_payload
 from agents.problems import Problem, warn
+from config.failures import AtelierError
 from modelconfig.providers.base import CancelToken, ChatClient, GenerationCancelled, ImageInput
 
 logger = logging.getLogger(__name__)
@@ -45,11 +46,13 @@ logger = logging.getLogger(__name__)
 CHUNK_EVENT_INTERVAL = 0.05  # at most one file_chunk_generated per file per 50 ms (the draft is saved with each)
 
 
-class GenerationFailed(Exception):
+class GenerationFailed(AtelierError):
+    """The model's answer cannot be used (invalid plan, missing file, past a cap): trying again will not help."""
+
+    type, status = "PROVIDER_ERROR", 502
+
     def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+        super().__init__(message, code=code)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -446,7 +449,10 @@ def plan_next_phase(*, agent: Agent, cancel: CancelToken) -> Phase | None:
             raise GenerationFailed("The model planned no phase for your request.", "EMPTY_PLAN")
         return None
     for item in plan["files"]:
-        item["path"] = validate_path(item["path"])
+        try:
+            item["path"] = validate_path(item["path"])
+        except UnsafePath as exc:
+            raise GenerationFailed(f"The model's phase plan names an unusable file path: {exc}", "INVALID_OUTPUT")
     with transaction.atomic():
         phase = Phase.objects.create(
             agent=agent,

@@ -1,6 +1,7 @@
 """One JSON envelope for every API error (docs/architecture.md §8), and the domain exceptions that map onto it.
 
-Services raise `AtelierError` subclasses; DRF views get them turned into the envelope by
+Services raise `AtelierError` subclasses (the family lives in config.failures, which renders all three wire
+shapes); DRF views get them turned into the envelope by
 `exception_handler`; plain Django responses under `/api/` (404, 405, 500) are rewritten by
 `JsonErrorMiddleware`; django-ratelimit refusals become 429 with `Retry-After`.
 """
@@ -17,19 +18,9 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.failures import AtelierError, failure_of
+
 logger = logging.getLogger(__name__)
-
-
-class AtelierError(Exception):
-    """A refusal a client should see, with its envelope type and HTTP status."""
-
-    type = "INTERNAL"
-    status = 500
-
-    def __init__(self, message: str, *, details: dict | None = None):
-        super().__init__(message)
-        self.message = message
-        self.details = details
 
 
 class InvalidInput(AtelierError):
@@ -102,7 +93,8 @@ def _first_message(detail) -> str:
 def exception_handler(exc, context):
     """DRF's handler, with every error put into the envelope."""
     if isinstance(exc, AtelierError):
-        response = Response(error_body(exc.type, exc.message, exc.details), status=exc.status)
+        failure = failure_of(exc)
+        response = Response(failure.envelope(), status=failure.status)
         if isinstance(exc, RateLimited):
             response["Retry-After"] = str(exc.retry_after_seconds)
         return response
@@ -179,7 +171,11 @@ class JsonErrorMiddleware:
         if not request.path.startswith("/api/"):
             return None
         if isinstance(exception, AtelierError):
-            return error_response(exception.type, exception.message, exception.status, exception.details)
+            failure = failure_of(exception)
+            response = JsonResponse(failure.envelope(), status=failure.status)
+            if isinstance(exception, RateLimited):
+                response["Retry-After"] = str(exception.retry_after_seconds)
+            return response
         if isinstance(exception, Http404):
             return error_response("NOT_FOUND", "Not found.", 404)
         logger.exception("Unhandled error on %s", request.path, exc_info=exception)

@@ -224,6 +224,13 @@ AGENT_LEASE_SECONDS = env.int("ATELIER_AGENT_LEASE_SECONDS", default=30)
 AGENT_SWEEP_INTERVAL = env.float("ATELIER_AGENT_SWEEP_INTERVAL", default=10.0)
 AGENT_MAX_PHASES = env.int("ATELIER_AGENT_MAX_PHASES", default=10)
 AGENT_PHASES_PER_REQUEST = env.int("ATELIER_AGENT_PHASES_PER_REQUEST", default=3)
+# Retries inside a run (agents.lifecycle): attempts per failure that makes no progress, exponential backoff
+# from the base (with jitter, at least the provider's Retry-After) up to the longest wait.
+GENERATION_MAX_ATTEMPTS = env.int("ATELIER_GENERATION_MAX_ATTEMPTS", default=4)
+GENERATION_RETRY_BASE_SECONDS = env.float("ATELIER_GENERATION_RETRY_BASE_SECONDS", default=0.01 if TESTING else 2.0)
+GENERATION_RETRY_MAX_SECONDS = env.float("ATELIER_GENERATION_RETRY_MAX_SECONDS", default=60.0)
+# The circuit breaker: model calls one agent may make in any hour, whatever the cause.
+PROVIDER_CALLS_PER_HOUR = env.int("ATELIER_PROVIDER_CALLS_PER_HOUR", default=400)
 
 # The event stream: no WebSocket frame is larger than this (daphne closes a socket on one over 1 MiB).
 MAX_FRAME_BYTES = env.int("ATELIER_MAX_FRAME_BYTES", default=256 * 1024)

@@ -6,6 +6,8 @@ from settings) and the provider's client class.
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -25,15 +27,20 @@ CLIENT_CLASSES: dict[str, str] = {
 }
 
 
-def client_for(user, action: str, *, override: ModelConfig | None = None) -> ChatClient:
+def client_for(user, action: str, *, override: ModelConfig | None = None, sdk_retries: int | None = None) -> ChatClient:
     """A client for `action` as `user` has it configured (`override`: an unsaved config to try instead).
+
+    `sdk_retries` replaces the SDK's own retry budget (an agent's run passes 0: it retries by itself, visibly).
 
     Raises ValueError for an unknown action, and ProviderError (a user-safe message) when the user's key
     can no longer be decrypted or their base URL is no longer allowed.
     """
     resolution = resolve(user=user, action=action, override=override)
     client_class: type[ChatClient] = import_string(CLIENT_CLASSES[resolution.config.provider])
-    return client_class(action=resolution.config.action, settings=model_settings(resolution))
+    resolved = model_settings(resolution)
+    if sdk_retries is not None:
+        resolved = dataclasses.replace(resolved, max_retries=sdk_retries)
+    return client_class(action=resolution.config.action, settings=resolved)
 
 
 def model_settings(resolution: Resolution) -> ModelSettings:

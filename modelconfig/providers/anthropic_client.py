@@ -19,7 +19,15 @@ import httpx2
 
 from . import adaptations
 from .base import STOP_END, STOP_LENGTH, ChatMessage, ProviderError, Usage
-from .common import DUMMY_API_KEY, SDKChatClient, Thought, error_detail, provider_message
+from .common import (
+    DUMMY_API_KEY,
+    SDKChatClient,
+    Thought,
+    error_detail,
+    error_kind,
+    provider_message,
+    retry_after_seconds,
+)
 from .network import http_client
 
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
@@ -123,7 +131,13 @@ class AnthropicClient(SDKChatClient):
             if error.status_code < 400:
                 # An `event: error` inside a stream that had started with HTTP 200.
                 return self.stream_error(detail=detail, model=model, retryable=error.type in _RETRYABLE_STREAM_ERRORS)
-            return self.status_error(status=error.status_code, detail=detail, model=model)
+            return self.status_error(
+                status=error.status_code,
+                detail=detail,
+                model=model,
+                kind=error_kind(error.body),
+                retry_after=retry_after_seconds(error.response.headers),
+            )
         if isinstance(error, anthropic.AnthropicError):
             return ProviderError(f"{self.provider_label} client error for model '{model}': {error}")
         return None

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from config.failures import AtelierError
+
 Role = Literal["system", "user", "assistant"]
 
 
@@ -58,14 +60,30 @@ class ModelSettings:
     chunk_delay: float = 0.0
 
 
-class ProviderError(Exception):
-    """A provider refused or failed. `message` is safe to show to the user (never holds a secret)."""
+class ProviderError(AtelierError):
+    """A provider refused or failed. `message` is safe to show to the user (never holds a secret).
 
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False):
-        super().__init__(message)
-        self.message = message
+    `status` is the provider's HTTP status (None when there was no response); `retryable` says whether the
+    same call may succeed later; `retry_after` is how many seconds the provider asked to wait (None when it
+    did not say); `code` names the cause for programs (`KEY_REFUSED`, `INSUFFICIENT_QUOTA`, ...).
+    """
+
+    type = "PROVIDER_ERROR"
+    http_status = 502
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool = False,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ):
+        super().__init__(message, code=code)
         self.status = status
         self.retryable = retryable
+        self.retry_after = retry_after
 
 
 class GenerationCancelled(Exception):

@@ -1,12 +1,14 @@
 """What the SDK-backed providers share: fallback, cancellation, and user-safe errors.
 
 Pure Python (no Django imports). Retries with exponential back-off on 429/5xx/connection errors are the
-SDKs' own (`max_retries`, honouring `retry-after`); this module adds what they lack:
+SDKs' own (`max_retries`, honouring `retry-after`) outside an agent's run; inside one the run retries
+(agents.retries) and the SDKs' are off. This module adds what the SDKs lack:
 - fallback to `settings.fallback_model` when the primary model fails before any text was streamed;
 - cancellation that is honoured at once: the SDK call runs in a worker thread, because a blocked SDK call
   (connecting, sleeping between retries, reading a stalled stream) cannot be interrupted from the caller's
   thread, and closing an httpx response from another thread does not wake a blocked read;
-- errors as `ProviderError`, with secrets scrubbed from every message.
+- errors as `ProviderError`, with secrets scrubbed from every message, a `code` naming the cause, whether
+  trying again can help (`retryable`), and the wait the provider asked for (`retry_after`).
 """
 
 from __future__ import annotations
@@ -39,8 +41,14 @@ logger = logging.getLogger(__name__)
 
 # Statuses the SDKs retry by themselves; a ProviderError carrying one is worth trying again later.
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
-# The fallback model runs on the same account: a refused key or permission will be refused again.
+# The fallback model runs on the same account: a refused key, permission or empty balance stays so.
 NO_FALLBACK_STATUSES = frozenset({401, 403})
+NO_FALLBACK_CODES = frozenset({"KEY_REFUSED", "INSUFFICIENT_QUOTA"})
+# Longest wait a provider may ask for that is still read as such (a larger number is read as missing).
+MAX_RETRY_AFTER_SECONDS = 24 * 3600
+# How providers say "no credit left": OpenAI's 429 `insufficient_quota`, OpenRouter's 402, Anthropic's 400.
+_QUOTA_TYPES = frozenset({"insufficient_quota", "billing_error"})
+_QUOTA_PHRASES = ("credit balance is too low", "insufficient credit", "exceeded your current quota")
 DETAIL_LIMIT = 300
 DUMMY_API_KEY = "not-needed"
 
@@ -92,6 +100,42 @@ def provider_message(body: object) -> str:
 
 def is_retryable_status(status: int | None) -> bool:
     return status is not None and (status in RETRYABLE_STATUSES or status >= 500)
+
+
+def error_kind(body: object) -> str:
+    """The provider's machine name for an error (`code`, else `type`) from an error body, or ""."""
+    detail: object = body
+    if isinstance(detail, dict) and isinstance(detail.get("error"), dict):
+        detail = detail["error"]
+    if not isinstance(detail, dict):
+        return ""
+    for name in ("code", "type"):
+        value = detail.get(name)
+        if isinstance(value, str) and value and value != "error":
+            return value
+    return ""
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    """The wait a response asks for: `retry-after-ms`, else `retry-after` in seconds (or None)."""
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            seconds = float(raw) / scale
+        except ValueError:
+            continue  # an HTTP date: rare from model APIs, and the run's own backoff still applies
+        if 0 <= seconds <= MAX_RETRY_AFTER_SECONDS:
+            return seconds
+    return None
+
+
+def is_quota_error(*, status: int, kind: str, detail: str) -> bool:
+    lowered = detail.lower()
+    return status == 402 or kind in _QUOTA_TYPES or any(phrase in lowered for phrase in _QUOTA_PHRASES)
 
 
 class ConnectionBreaker:
@@ -204,7 +248,12 @@ class SDKChatClient(ChatClient):
                     yield answer
                 return
             except ProviderError as error:
-                if started or attempt == len(models) or error.status in NO_FALLBACK_STATUSES:
+                if (
+                    started
+                    or attempt == len(models)
+                    or error.status in NO_FALLBACK_STATUSES
+                    or error.code in NO_FALLBACK_CODES
+                ):
                     raise
                 logger.warning(
                     "%s model %r failed for %s (%s); falling back to %r",
@@ -282,14 +331,22 @@ class SDKChatClient(ChatClient):
             translated = self.connection_error(error, model=model)
         elif isinstance(error, json.JSONDecodeError):
             translated = ProviderError(
-                f"{self.provider_label} sent a malformed stream for model '{model}'.", retryable=True
+                f"{self.provider_label} sent a malformed stream for model '{model}'.",
+                retryable=True,
+                code="PROVIDER_STREAM_ERROR",
             )
         else:
             translated = self._translate(error, model=model)
         if translated is None:
             return error
         message = scrub_secrets(translated.message, self.settings.api_key)
-        return ProviderError(message, status=translated.status, retryable=translated.retryable)
+        return ProviderError(
+            message,
+            status=translated.status,
+            retryable=translated.retryable,
+            code=translated.code,
+            retry_after=translated.retry_after,
+        )
 
     # -- messages shared by both providers ------------------------------------------------------------
 
@@ -297,29 +354,72 @@ class SDKChatClient(ChatClient):
         return ProviderError(
             f"{self.provider_label} timed out after {self.settings.timeout:g}s waiting for model '{model}'.",
             retryable=True,
+            code="PROVIDER_TIMEOUT",
         )
 
     def connection_error(self, error: BaseException, *, model: str) -> ProviderError:
         """A connection that failed or broke off; the transport's own words are the useful part."""
         cause = error.__cause__ if isinstance(error.__cause__, httpx2.TransportError) else error
         detail = error_detail(str(cause), type(cause).__name__)
-        return ProviderError(f"{self.provider_label} connection failed for model '{model}': {detail}", retryable=True)
-
-    def status_error(self, *, status: int, detail: str, model: str) -> ProviderError:
         return ProviderError(
-            f"{self.provider_label} returned HTTP {status} for model '{model}': {detail}",
+            f"{self.provider_label} connection failed for model '{model}': {detail}",
+            retryable=True,
+            code="PROVIDER_UNREACHABLE",
+        )
+
+    def status_error(
+        self, *, status: int, detail: str, model: str, kind: str = "", retry_after: float | None = None
+    ) -> ProviderError:
+        """An HTTP error answer, classified: a refusal that will be repeated names its cause and its fix."""
+        label = self.provider_label
+        where = "Settings → Models"
+        if status in (401, 403):
+            return ProviderError(
+                f"{label} refused the API key (HTTP {status}: {detail}). Check or replace the key in {where}, "
+                "or choose another model there.",
+                status=status,
+                code="KEY_REFUSED",
+            )
+        if is_quota_error(status=status, kind=kind, detail=detail):
+            return ProviderError(
+                f"Your {label} key has no credit left (HTTP {status}: {detail}). Add credit with the provider, or "
+                f"choose another model in {where}.",
+                status=status,
+                code="INSUFFICIENT_QUOTA",
+            )
+        if status == 404 or kind == "model_not_found":
+            return ProviderError(
+                f"{label} has no model '{model}' that this key can use (HTTP {status}: {detail}). Choose another "
+                f"model in {where}.",
+                status=status,
+                code="MODEL_NOT_FOUND",
+            )
+        if is_retryable_status(status):
+            return ProviderError(
+                f"{label} returned HTTP {status} for model '{model}': {detail}",
+                status=status,
+                retryable=True,
+                code="PROVIDER_RATE_LIMITED" if status == 429 else "PROVIDER_UNAVAILABLE",
+                retry_after=retry_after,
+            )
+        return ProviderError(
+            f"{label} refused the request for model '{model}' (HTTP {status}: {detail}); it would refuse it again. "
+            f"Choose another model in {where} if this one cannot take it.",
             status=status,
-            retryable=is_retryable_status(status),
+            code="REQUEST_REFUSED",
         )
 
     def stream_error(self, *, detail: str, model: str, retryable: bool = True) -> ProviderError:
         """An error the provider reported inside a stream that had started fine."""
         return ProviderError(
-            f"{self.provider_label} reported an error for model '{model}': {detail}", retryable=retryable
+            f"{self.provider_label} reported an error for model '{model}': {detail}",
+            retryable=retryable,
+            code="PROVIDER_STREAM_ERROR",
         )
 
     def incomplete_error(self, *, model: str) -> ProviderError:
         return ProviderError(
             f"{self.provider_label} stream for model '{model}' ended before the model finished.",
             retryable=True,
+            code="PROVIDER_STREAM_ERROR",
         )

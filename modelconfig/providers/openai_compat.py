@@ -22,7 +22,15 @@ import openai
 
 from . import adaptations
 from .base import STOP_END, STOP_LENGTH, ChatMessage, ImageInput, ProviderError, Usage
-from .common import DUMMY_API_KEY, SDKChatClient, Thought, error_detail, provider_message
+from .common import (
+    DUMMY_API_KEY,
+    SDKChatClient,
+    Thought,
+    error_detail,
+    error_kind,
+    provider_message,
+    retry_after_seconds,
+)
 from .network import http_client
 
 logger = logging.getLogger(__name__)
@@ -107,8 +115,13 @@ class OpenAIClient(SDKChatClient):
         if isinstance(error, openai.APIConnectionError):
             return self.connection_error(error, model=model)
         if isinstance(error, openai.APIStatusError):
-            detail = provider_message(error.body)
-            return self.status_error(status=error.status_code, detail=detail, model=model)
+            return self.status_error(
+                status=error.status_code,
+                detail=provider_message(error.body),
+                model=model,
+                kind=error_kind(error.body) or (error.code or ""),
+                retry_after=retry_after_seconds(error.response.headers),
+            )
         if isinstance(error, openai.APIError):
             # An `{"error": ...}` event inside a stream that had started with HTTP 200.
             return self.stream_error(detail=provider_message(error.body), model=model)

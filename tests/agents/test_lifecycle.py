@@ -55,8 +55,9 @@ async def test_generate_all_sent_while_the_blueprint_is_written_produces_a_compl
     types = [f["type"] for f in frames]
     assert types.index("blueprint_generated") < types.index("generation_started") < types.index("generation_complete")
     await socket.disconnect()
+    # The frame is handed to the layer just before its transaction commits.
+    await database_sync_to_async(wait_for)(lambda: Agent.objects.filter(pk=agent.pk, status="complete").exists())
     agent = await Agent.objects.aget(pk=agent.pk)
-    assert agent.status == AgentStatus.COMPLETE
     assert {"index.html", "app.js"} <= set(await database_sync_to_async(files_of)(agent))
 
 
