@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,6 +31,7 @@ from agents.version_apis import FileEditInputSerializer
 from config.errors import InvalidInput, NotFound, PayloadTooLarge
 from config.failures import failure
 from config.pagination import EnvelopePagination
+from config.parsers import JSONParser
 from config.ratelimits import enforce
 from config.renderers import EnvelopeJSONRenderer, NDJSONRenderer
 from previews.models import DeploymentStatus

@@ -226,6 +226,10 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         except ValueError:
             await self._error("Malformed JSON.", "MALFORMED_JSON")
             return
+        except RecursionError:
+            # A frame of a few KiB can nest deeper than the interpreter's recursion limit.
+            await self._error("Malformed JSON: nested too deeply.", "MALFORMED_JSON")
+            return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self._error("A message is a JSON object with a string `type`.", "INVALID_MESSAGE")
             return

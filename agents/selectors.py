@@ -14,9 +14,12 @@ from previews.selectors import latest_deployment
 
 
 def agent_get_for_user(*, user, agent_id: uuid.UUID | str) -> Agent | None:
+    """The user's agent, or None: another user's agent and an id that is not a UUID are simply not found."""
     if not getattr(user, "is_authenticated", False):
         return None
     try:
+        # Parsed here: the UUID field raises ValidationError (a 500 in any caller) on a malformed id.
+        agent_id = agent_id if isinstance(agent_id, uuid.UUID) else uuid.UUID(str(agent_id))
         return Agent.objects.select_related("owner").get(pk=agent_id, owner=user)
     except (Agent.DoesNotExist, ValueError, TypeError):
         return None

@@ -14,7 +14,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +21,7 @@ from agents import selectors, services, vibesdk
 from agents.apis import CodegenApi, _agent_or_404, _ws_url
 from agents.images import base64_upload
 from config.errors import InvalidInput, NotFound
+from config.parsers import JSONParser
 from previews.origins import preview_url
 
 LIST_LIMIT = 100

@@ -11,6 +11,10 @@ from config.safety import require_private_secret_key  # noqa: E402
 
 require_private_secret_key()
 
+from config.server import leave_body_parsing_to_django  # noqa: E402
+
+leave_body_parsing_to_django()
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402

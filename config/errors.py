@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import math
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -90,8 +92,26 @@ def _first_message(detail) -> str:
     return str(detail)
 
 
+def request_body_refusal(exc: Exception) -> AtelierError | None:
+    """Django's refusals of a request body (too large, too many fields or files, broken multipart) as the
+    client errors they are; Django raises them from `request.body` / `request.POST`, inside the view."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        return PayloadTooLarge(f"Request body larger than {limit} MiB.", details={"limit_bytes": limit * 1024 * 1024})
+    if isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return InvalidInput(f"More than {limit} form fields.", details={"limit": limit})
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return InvalidInput(f"More than {limit} files.", details={"limit": limit})
+    if isinstance(exc, MultiPartParserError):
+        return InvalidInput(f"Malformed multipart body: {exc}")
+    return None
+
+
 def exception_handler(exc, context):
     """DRF's handler, with every error put into the envelope."""
+    exc = request_body_refusal(exc) or exc
     if isinstance(exc, AtelierError):
         failure = failure_of(exc)
         response = Response(failure.envelope(), status=failure.status)
@@ -170,6 +190,7 @@ class JsonErrorMiddleware:
     def process_exception(self, request, exception):
         if not request.path.startswith("/api/"):
             return None
+        exception = request_body_refusal(exception) or exception
         if isinstance(exception, AtelierError):
             failure = failure_of(exception)
             response = JsonResponse(failure.envelope(), status=failure.status)

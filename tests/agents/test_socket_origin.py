@@ -101,3 +101,23 @@ async def test_another_users_ticket_without_an_origin_is_refused_before_the_upgr
     ticket = await database_sync_to_async(services.ticket_issue)(user=intruder, agent=theirs)
     _, connected = await _connect(agent.pk, headers=[], query=f"ticket={ticket}")
     assert not connected
+
+
+async def test_a_malformed_agent_id_closes_with_4404(user):
+    communicator, connected = await _connect(
+        "not-a-uuid", headers=[(b"origin", b"http://testserver"), (b"cookie", await session_cookie(user))]
+    )
+    assert connected
+    assert (await communicator.receive_output(timeout=5)) == {"type": "websocket.close", "code": 4404}
+
+
+async def test_a_1000_deep_json_frame_is_an_error_frame_and_the_socket_stays_open(agent, user):
+    communicator, connected = await _session_socket(agent, user, b"http://testserver")
+    assert connected
+    assert (await next_frame(communicator))["type"] == "agent_connected"
+    await communicator.send_to(text_data="[" * 1000 + "]" * 1000)
+    error = await next_frame(communicator)
+    assert (error["type"], error["code"]) == ("error", "MALFORMED_JSON")
+    await communicator.send_json_to({"type": "get_state"})
+    assert (await next_frame(communicator))["type"] == "agent_state"
+    await communicator.disconnect()
