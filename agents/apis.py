@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents import payloads, selectors, services, versions
-from agents.deployments import agent_deploy_preview
+from agents.deployments import agent_deploy_preview, deploy_rate_enforce
 from agents.images import image_store
 from agents.models import File, UsageRecord
 from agents.selectors import agent_latest_preview, preview_payload
@@ -428,7 +428,7 @@ class PreviewOutputSerializer(serializers.Serializer):
 class AgentDeployPreviewApi(APIView):
     @extend_schema(request=None, responses={202: PreviewOutputSerializer})
     def post(self, request, agent_id):
-        enforce(request=request, group="deploy", key="user", rate=settings.DEPLOY_RATE, message="Too many deployments.")
+        deploy_rate_enforce(user=request.user)
         agent = _agent_or_404(request, agent_id)
         # The static backend is fast, so the deploy runs inside the request; 202 keeps the contract open
         # for backends that build in the background (progress arrives as deployment_* events).

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 
 from agents import events, frames, payloads, selectors, services, vibesdk
-from agents.deployments import agent_deploy_preview
+from agents.deployments import agent_deploy_preview, deploy_rate_enforce
 from agents.events import LAYER_TYPE, group_name, replay, socket_reply
 from agents.layers import OVERFLOW
 from agents.models import Agent
@@ -40,7 +40,8 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 
-LLM_COMMANDS = {"generate_all", "resume_generation", "user_suggestion"}
+# Counted against the LLM quota before they run; `user_suggestion` is counted once its frame is valid.
+LLM_COMMANDS = {"generate_all", "resume_generation"}
 
 
 def _authorize(*, user, agent_id: str, ticket: str | None):
@@ -300,6 +301,9 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if len(image_ids) + len(attachments) > services.MAX_IMAGES_PER_TURN:
             await self._error(f"images: at most {services.MAX_IMAGES_PER_TURN} images per message.", "INVALID_INPUT")
             return
+        # An invalid frame costs nothing: the text is checked before the LLM quota counts the turn.
+        message = services.suggestion_text_checked(text=message)
+        await database_sync_to_async(self._enforce_llm_rate)()
         # The reply calls a model: off the shared sync thread, and in the background so that a stop sent
         # meanwhile on this socket is handled at once.
         reply = sync_to_async(_run_db_call, thread_sensitive=False)(
@@ -310,6 +314,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         task.add_done_callback(self._background.discard)
 
     async def on_preview(self, content):
+        # The HTTP deploy-preview's twin: the same per-user limit, one counter for both.
+        await database_sync_to_async(deploy_rate_enforce)(user=self.user)
         await database_sync_to_async(agent_deploy_preview)(agent=self.agent, request_host=self.request_host)
 
     async def on_get_state(self, content):

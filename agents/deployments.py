@@ -7,13 +7,30 @@ emitter of the `deployment_*` events. Deploying unchanged files reuses the live 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from django.conf import settings
+
 from agents.events import emit
 from agents.models import Agent
 from agents.selectors import agent_files
 from config.errors import InvalidInput
+from config.ratelimits import enforce
 from previews.models import Deployment, DeploymentStatus
 from previews.origins import preview_url
 from previews.services import deployment_prepare, deployment_publish
+
+
+def deploy_rate_enforce(*, user) -> None:
+    """Count one deployment a user asked for (HTTP deploy-preview or the socket's `preview`: one counter),
+    refused past ATELIER_DEPLOY_RATE. Deployments a run makes itself are not counted."""
+    enforce(
+        request=SimpleNamespace(user=user),
+        group="deploy",
+        key="user",
+        rate=settings.DEPLOY_RATE,
+        message="Too many deployments.",
+    )
 
 
 def agent_deploy_preview(*, agent: Agent, request_host: str | None = None) -> Deployment:

@@ -79,13 +79,22 @@ def _images_of_owner(*, agent: Agent, image_ids: list[str]) -> list[Image]:
     return images
 
 
-def agent_user_suggestion(*, agent: Agent, text: str, image_ids: list[str] | None = None) -> Message:
-    """A chat turn: queue the request for the next phase, answer it, and start generation when idle."""
-    text = (text or "").strip()
+def suggestion_text_checked(*, text) -> str:
+    """A chat message as sent, stripped; refused (before anything is counted or stored) unless it is text
+    of 1 to MAX_QUERY_CHARS characters."""
+    if not isinstance(text, str):
+        raise InvalidInput("message: must be text.")
+    text = text.strip()
     if not text:
         raise InvalidInput("message: write what you would like to change.")
     if len(text) > MAX_QUERY_CHARS:
         raise InvalidInput(f"message: at most {MAX_QUERY_CHARS} characters.")
+    return text
+
+
+def agent_user_suggestion(*, agent: Agent, text: str, image_ids: list[str] | None = None) -> Message:
+    """A chat turn: queue the request for the next phase, answer it, and start generation when idle."""
+    text = suggestion_text_checked(text=text)
     images = _images_of_owner(agent=agent, image_ids=list(image_ids or []))
     history = [{"role": m.role, "text": m.text} for m in Message.objects.filter(agent=agent, cleared=False)]
     with transaction.atomic():
