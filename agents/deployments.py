@@ -11,9 +11,9 @@ from types import SimpleNamespace
 
 from django.conf import settings
 
+from agents import selectors
 from agents.events import emit
 from agents.models import Agent
-from agents.selectors import agent_files
 from config.errors import InvalidInput
 from config.ratelimits import enforce
 from previews.models import Deployment, DeploymentStatus
@@ -39,7 +39,7 @@ def agent_deploy_preview(*, agent: Agent, request_host: str | None = None) -> De
     `request_host` is the Host of the request that asked, if any (for the port of the preview URL).
     A publishing failure is not raised: the deployment is returned `failed` and `deployment_failed` emitted.
     """
-    files = agent_files(agent=agent)
+    files = selectors.agent_files(agent=agent)
     if not files:
         raise InvalidInput("Nothing to deploy yet: the app has no files.")
     deployment, reused = deployment_prepare(agent_id=agent.pk, files=files)
