@@ -69,29 +69,9 @@ class ThreadPoolBackend(BaseTaskBackend):
 
     def _execute(self, result: TaskResult) -> None:
         close_old_connections()
-        now = timezone.now()
-        object.__setattr__(result, "status", TaskResultStatus.RUNNING)
-        object.__setattr__(result, "started_at", now)
-        object.__setattr__(result, "last_attempted_at", now)
-        result.worker_ids.append(self.worker_id)
-        task_started.send(type(self), task_result=result)
         try:
-            task = result.task
-            if task.takes_context:
-                value = task.call(TaskContext(task_result=result), *result.args, **result.kwargs)
-            else:
-                value = task.call(*result.args, **result.kwargs)
-            object.__setattr__(result, "_return_value", normalize_json(value))
-            object.__setattr__(result, "status", TaskResultStatus.SUCCESSFUL)
-        except BaseException as exc:  # noqa: BLE001 - recorded on the result, like the other backends
-            logger.exception("Task %s failed", result.task.name)
-            result.errors.append(
-                TaskError(exception_class_path=get_module_path(type(exc)), traceback=get_exception_traceback(exc))
-            )
-            object.__setattr__(result, "status", TaskResultStatus.FAILED)
+            execute(result, worker_id=self.worker_id, sender=type(self))
         finally:
-            object.__setattr__(result, "finished_at", timezone.now())
-            task_finished.send(type(self), task_result=result)
             # Threads are reused: never leave a connection open across tasks.
             connections.close_all()
             # Keep memory bounded: finished results are only useful briefly.
@@ -104,3 +84,33 @@ class ThreadPoolBackend(BaseTaskBackend):
             if self._executor is not None:
                 self._executor.shutdown(wait=wait, cancel_futures=True)
                 self._executor = None
+
+
+def execute(result: TaskResult, *, worker_id: str, sender: type) -> None:
+    """Run one task on this thread, recording it on `result` and sending the Tasks API's signals.
+
+    Shared with the Celery backend (agents.celerybackend), whose workers run tasks the same way.
+    """
+    now = timezone.now()
+    object.__setattr__(result, "status", TaskResultStatus.RUNNING)
+    object.__setattr__(result, "started_at", now)
+    object.__setattr__(result, "last_attempted_at", now)
+    result.worker_ids.append(worker_id)
+    task_started.send(sender, task_result=result)
+    try:
+        task = result.task
+        if task.takes_context:
+            value = task.call(TaskContext(task_result=result), *result.args, **result.kwargs)
+        else:
+            value = task.call(*result.args, **result.kwargs)
+        object.__setattr__(result, "_return_value", normalize_json(value))
+        object.__setattr__(result, "status", TaskResultStatus.SUCCESSFUL)
+    except BaseException as exc:  # noqa: BLE001 - recorded on the result, like the other backends
+        logger.exception("Task %s failed", result.task.name)
+        result.errors.append(
+            TaskError(exception_class_path=get_module_path(type(exc)), traceback=get_exception_traceback(exc))
+        )
+        object.__setattr__(result, "status", TaskResultStatus.FAILED)
+    finally:
+        object.__setattr__(result, "finished_at", timezone.now())
+        task_finished.send(sender, task_result=result)

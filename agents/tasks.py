@@ -1,7 +1,7 @@
 """Agent runs as tasks of Django's Tasks API, and the sweep that resumes runs that died.
 
 The code only ever calls `enqueue_run()`; settings decide whether the run happens on the in-process
-thread pool or in a `manage.py db_worker` process.
+thread pool, in a `manage.py db_worker` process or on a Celery worker (agents.celerybackend).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import logging
 import threading
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django_tasks import task
@@ -74,12 +75,18 @@ def start_sweeper(interval: float | None = None) -> None:
         _sweeper.start()
 
 
+def _my_turn_to_sweep(interval: float) -> bool:
+    """Whether this process sweeps now: one process per interval across all that share the cache (Redis)."""
+    return cache.add("atelier:sweep-turn", 1, timeout=max(1, int(interval)))
+
+
 def _sweep_forever(interval: float) -> None:
     stop = threading.Event()
     while True:
         try:
             close_old_connections()
-            sweep()
+            if _my_turn_to_sweep(interval):
+                sweep()
         except Exception:  # noqa: BLE001 - the sweeper must outlive a database hiccup
             logger.warning("Agent sweep failed", exc_info=True)
         finally:

@@ -214,14 +214,39 @@ if TASKS_BACKEND == "thread":
     }
 elif TASKS_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASKS_BACKEND == "celery":
+    TASKS = {"default": {"BACKEND": "agents.celerybackend.CeleryBackend"}}
 elif TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
-    raise ImproperlyConfigured("ATELIER_TASKS_BACKEND must be 'thread', 'database' or 'immediate'.")
+    raise ImproperlyConfigured("ATELIER_TASKS_BACKEND must be 'thread', 'database', 'celery' or 'immediate'.")
 
 # Single writer per agent: a run holds a lease on the agent row, renewed while it works.
 AGENT_LEASE_SECONDS = env.int("ATELIER_AGENT_LEASE_SECONDS", default=30)
 AGENT_SWEEP_INTERVAL = env.float("ATELIER_AGENT_SWEEP_INTERVAL", default=10.0)
+
+# Celery workers (`ATELIER_TASKS_BACKEND=celery`, config/celery.py): runs on a thread pool, at most
+# WORKER_MAX_RUNS at once per worker process, each taking no message it has no thread for.
+WORKER_MAX_RUNS = env.int("ATELIER_WORKER_MAX_RUNS", default=100)
+CELERY_BROKER_URL = env.str("ATELIER_CELERY_BROKER_URL", default=REDIS_URL)
+if TASKS_BACKEND == "celery" and not CELERY_BROKER_URL:
+    raise ImproperlyConfigured("ATELIER_TASKS_BACKEND=celery needs REDIS_URL (or ATELIER_CELERY_BROKER_URL).")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # An unacked message comes back once a dead worker's lease has surely expired and the sweep had its turn;
+    # a live run's second delivery finds the lease held and ends at once (agents.celerybackend).
+    "visibility_timeout": AGENT_LEASE_SECONDS + int(AGENT_SWEEP_INTERVAL) + 1,
+    "unacked_restore_interval": max(1, int(AGENT_SWEEP_INTERVAL)),
+    "unacked_restore_throttle": 1,
+}
+CELERY_TASK_DEFAULT_QUEUE = "atelier"
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_POOL = "threads"
+CELERY_WORKER_CONCURRENCY = WORKER_MAX_RUNS
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 AGENT_MAX_PHASES = env.int("ATELIER_AGENT_MAX_PHASES", default=10)
 AGENT_PHASES_PER_REQUEST = env.int("ATELIER_AGENT_PHASES_PER_REQUEST", default=3)
 # Retries inside a run (agents.lifecycle): attempts per failure that makes no progress, exponential backoff

@@ -1,4 +1,4 @@
-"""The same run completes on the database task backend, executed by a real `db_worker` process."""
+"""The same run completes on the database and Celery task backends, executed by a real worker process."""
 
 import os
 import subprocess
@@ -10,7 +10,8 @@ from django.db import connection
 
 from agents import services
 from agents.models import Agent, AgentStatus
-from tests.support.agents import files_of
+from tests.support.agents import files_of, wait_for
+from tests.support.services import SERVICE_URLS
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,3 +64,50 @@ def test_run_completes_on_database_backend_with_db_worker_process(create_agent, 
     agent = Agent.objects.get(pk=agent.pk)
     assert agent.status == AgentStatus.COMPLETE, worker.stderr[-3000:]
     assert {"index.html", "styles.css", "app.js"} <= set(files_of(agent))
+
+
+@pytest.mark.redis
+def test_run_completes_on_celery_backend_with_a_celery_worker_process(create_agent, settings):
+    import redis
+
+    from config.celery import app
+
+    broker = SERVICE_URLS["redis"].rsplit("/", 1)[0] + "/10"  # a Redis db of this test's own
+    redis.Redis.from_url(broker).flushdb()
+    settings.TASKS = {"default": {"BACKEND": "agents.celerybackend.CeleryBackend"}}
+    agent = create_agent("a quiz about planets")
+    previous = app.conf.broker_url
+    app.conf.broker_url = broker
+    try:
+        assert services.agent_start_generation(agent=agent)
+    finally:
+        app.conf.broker_url = previous
+    agent.refresh_from_db()
+    assert agent.status != AgentStatus.COMPLETE  # nothing ran in this process
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_of_test_db(),
+        "REDIS_URL": broker,
+        "ATELIER_TASKS_BACKEND": "celery",
+        "ATELIER_OFFLINE_CHUNK_DELAY": "0",
+        "ATELIER_AUTO_DEPLOY_PREVIEW": "false",
+        "ATELIER_WORKER_MAX_RUNS": "2",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "info", "--without-gossip"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(lambda: Agent.objects.get(pk=agent.pk).status == AgentStatus.COMPLETE, timeout=120, interval=0.2)
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0]
+    assert worker.returncode == 0, output[-3000:]
+    assert {"index.html", "styles.css", "app.js"} <= set(files_of(Agent.objects.get(pk=agent.pk)))
+    assert "atelier.execute" in output and "succeeded" in output, output[-3000:]

@@ -137,6 +137,27 @@ class Worker(Process):
         return f"Starting worker worker_id={self.worker_id}" in self.tail(100_000)
 
 
+class CeleryWorker(Process):
+    """`celery -A config worker` (thread pool, settings' concurrency unless `runs` is given), logging at INFO."""
+
+    def __init__(self, name: str, *, env: dict, log: Path, runs: int | None = None):
+        self.worker_id = name
+        args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-n", f"{name}@%h", "-l", "info"]
+        args += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+        if runs is not None:
+            args += ["--concurrency", str(runs)]
+        super().__init__(name, args, env=env, log=log)
+
+    def ready(self) -> bool:
+        if not self.alive():
+            raise RuntimeError(f"{self.name} exited:\n{self.tail()}")
+        return " ready." in self.tail(100_000)
+
+    def terminate(self) -> None:
+        """SIGTERM to the worker alone: Celery's warm shutdown."""
+        os.kill(self.pid, signal.SIGTERM)
+
+
 class Cluster:
     """A database of its own, a Redis URL, and the processes started on them."""
 
@@ -204,6 +225,20 @@ class Cluster:
         process = Worker(name, env=self.env, log=self.workdir / f"{name}.log", interval=interval)
         self.processes.append(process)
         return process
+
+    def celery_worker(self, name: str, *, runs: int | None = None, wait: bool = True) -> CeleryWorker:
+        process = CeleryWorker(name, env=self.env, log=self.workdir / f"{name}.log", runs=runs)
+        self.processes.append(process)
+        if wait:
+            wait_for(process.ready, timeout=60, interval=0.2, what=f"{name} to be ready")
+        return process
+
+    def lease_pid(self, agent_id: str) -> int | None:
+        """The pid of the process whose run holds the agent's lease now (lifecycle.run_owner), if any."""
+        rows = self.sql("SELECT lease_owner FROM agents_agent WHERE id = %s", (agent_id,))
+        owner = rows[0][0] if rows else ""
+        parts = owner.rsplit("-", 2)
+        return int(parts[1]) if owner.startswith("run-") and len(parts) == 3 and parts[1].isdigit() else None
 
     def wait_healthy(self, daphne: Daphne, timeout: float = 60.0) -> None:
         def healthy():
