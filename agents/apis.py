@@ -22,7 +22,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agents import payloads, selectors, services, versions
+from agents import catalog, payloads, selectors, services, versions
 from agents.deployments import agent_deploy_preview, deploy_rate_enforce
 from agents.images import image_store
 from agents.models import File, UsageRecord
@@ -140,6 +140,13 @@ async def _ndjson(start: dict, agent_id) -> AsyncIterator[bytes]:
         await layer.group_discard(group, channel)
 
 
+def _check_template(template: str | None) -> None:
+    """A template asked for by name must be one this server offers; say why when it is not."""
+    if template and template not in catalog.offered():
+        why = catalog.unavailable().get(template) or f"the templates are {', '.join(catalog.offered())}"
+        raise InvalidInput(f"template: {template!r} is not offered on this server: {why}")
+
+
 class CodegenApi(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     renderer_classes = [EnvelopeJSONRenderer, NDJSONRenderer]
@@ -166,6 +173,7 @@ class CodegenApi(APIView):
             raise InvalidInput("query: describe the app you want.")
         if len(query) > services.MAX_QUERY_CHARS:
             raise PayloadTooLarge(f"query: at most {services.MAX_QUERY_CHARS:,} characters.")
+        _check_template(template)
         enforce(
             request=request,
             group="codegen",
@@ -180,10 +188,9 @@ class CodegenApi(APIView):
             images=images,
             template=template,
         )
-        from agents.catalog import choose
         from modelconfig.selectors import model_info
 
-        starter = choose(requested=agent.template_name or None, query=query)
+        starter = catalog.choose(requested=agent.template_name or None, query=query)
         start = {
             "type": "start",
             "message": "Code generation started",

@@ -23,7 +23,8 @@ from django.db import transaction
 
 from agents import frames, realtime
 
-EPHEMERAL_TYPES = frozenset({"file_chunk_generated", "model_thinking", "blueprint_chunk"})
+# build_log: a preview build's output, live only; how the build ended is the durable deployment_* event.
+EPHEMERAL_TYPES = frozenset({"file_chunk_generated", "model_thinking", "blueprint_chunk", "build_log"})
 # After the seq counter was lost from the cache (eviction, Redis restart), restart this far past the
 # last durable seq, so seqs handed to broadcast-only events since then are never reused.
 SEQ_RESTART_MARGIN = 1000

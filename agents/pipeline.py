@@ -8,8 +8,9 @@ in the phase in flight only the files not yet written in full are asked for agai
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agents import catalog, checks, context, lifecycle, prompts, versions
+from agents import catalog, checks, context, lifecycle, packages, prompts, versions
 from agents.applying import AnswerApplier
 from agents.deployments import agent_deploy_preview
 from agents.events import emit
@@ -40,9 +41,13 @@ from agents.payloads import phase_payload
 from agents.problems import Problem, warn
 from config.failures import AtelierError
 from modelconfig.providers.base import CancelToken, ChatClient, GenerationCancelled, ImageInput
+from previews.models import DeploymentStatus
+from previews.toolchain import toolchain
 
 logger = logging.getLogger(__name__)
 
+# Written by Atelier, never by the model: kept out of prompts (a lockfile is long and says nothing useful).
+HIDDEN_FROM_MODEL = frozenset({packages.LOCKFILE})
 CHUNK_EVENT_INTERVAL = 0.05  # at most one file_chunk_generated per file per 50 ms (the draft is saved with each)
 
 
@@ -116,8 +121,11 @@ def _json_call(
 def generate_blueprint(*, agent: Agent, cancel: CancelToken, on_chunk: Callable[[str], None] | None = None) -> dict:
     """Ask for the blueprint, save it with the chosen template and the first planned phase."""
     images = images_for(Image.objects.filter(agent=agent).values_list("pk", flat=True))
+    offered = catalog.offered()
+    if agent.template_name in offered:  # the user chose the template: the model plans for that one only
+        offered = {agent.template_name: offered[agent.template_name]}
     messages = prompts.blueprint_messages(
-        query=agent.query, templates=[s.summary() for s in catalog.starters().values()], images=images
+        query=agent.query, templates=[s.summary() for s in offered.values()], images=images
     )
     blueprint = _json_call(
         agent=agent,
@@ -127,7 +135,8 @@ def generate_blueprint(*, agent: Agent, cancel: CancelToken, on_chunk: Callable[
         cancel=cancel,
         on_chunk=on_chunk,
     )
-    starter = catalog.choose(requested=blueprint.get("template"), query=agent.query)
+    requested = agent.template_name if agent.template_name in offered else blueprint.get("template")
+    starter = catalog.choose(requested=requested, query=agent.query)
     blueprint["template"] = starter.name
     initial = blueprint["initialPhase"]
     with transaction.atomic():
@@ -148,9 +157,29 @@ def generate_blueprint(*, agent: Agent, cancel: CancelToken, on_chunk: Callable[
                 "status": PhaseStatus.PLANNED,
             },
         )
+        if starter.seed:
+            _seed_starter_files(agent=agent, starter=starter)
     agent.refresh_from_db()
     emit(agent.pk, "phase_generated", message=f"Planned phase: {phase.name}", phase=phase_payload(phase))
     return blueprint
+
+
+def _seed_starter_files(*, agent: Agent, starter: catalog.Starter) -> None:
+    """A template's project files (package.json, its lockfile, the Vite config, ...) before any phase runs."""
+    for path, content in starter.files.items():
+        purpose = f"From the {starter.name} template"
+        _, created = File.objects.get_or_create(
+            agent=agent,
+            path=path,
+            defaults={"content": content, "sha256": File.digest(content), "purpose": purpose, "complete": True},
+        )
+        if created:
+            emit(
+                agent.pk,
+                "file_generated",
+                message=f"Added {path} from the {starter.name} template",
+                file={"filePath": path, "fileContents": content, "filePurpose": purpose},
+            )
 
 
 # ---------------------------------------------------------------------------------------------- files
@@ -292,10 +321,24 @@ def _fitted(agent: Agent, action: str, *, render, keep) -> list:
     context window (agents.context)."""
     purposes = {f["path"]: f.get("purpose", "") for p in Phase.objects.filter(agent=agent) for f in p.files}
     budget = context.prompt_budget(model_settings_for(agent, action))
-    messages, outlined = context.fit(render, files=_files_context(agent), keep=keep, budget=budget, purposes=purposes)
+    rules = _template_rules(agent)
+    files = {path: content for path, content in _files_context(agent).items() if path not in HIDDEN_FROM_MODEL}
+    messages, outlined = context.fit(
+        lambda shown: prompts.with_app_rules(render(shown), rules),
+        files=files,
+        keep=[path for path in keep if path not in HIDDEN_FROM_MODEL],
+        budget=budget,
+        purposes=purposes,
+    )
     if outlined:
         logger.info("Agent %s %s: %d file(s) outlined to fit the context window", agent.pk, action, len(outlined))
     return context.FittedPrompt(messages, outlined)
+
+
+def _template_rules(agent: Agent) -> str:
+    """The template's rules for the system prompts ('' for static-web, whose rules are the prompts' own)."""
+    rules = catalog.get(agent.template_name).rules
+    return rules.replace("{allowed_packages}", ", ".join(sorted(packages.allowed_packages(agent.template_name))))
 
 
 def _planned_paths(agent: Agent) -> set[str]:
@@ -374,8 +417,17 @@ def _check_phase(*, agent: Agent, phase: Phase, cancel: CancelToken) -> list[Pro
     return _check_files(agent=agent, phase=phase, paths=[f["path"] for f in phase.files], cancel=cancel)
 
 
+def _problems(agent: Agent, phase: Phase | None, paths) -> list[Problem]:
+    """The checks of `paths`, and for a framework app its packages (the lockfile is brought in step here)."""
+    files = _files_context(agent)
+    problems = checks.check_phase_files(files, paths)
+    if catalog.get(agent.template_name).backend == "build":
+        problems += packages.dependency_problems(agent=agent, phase=phase, files=files)
+    return problems
+
+
 def _check_files(*, agent: Agent, phase: Phase, paths: list[str], cancel: CancelToken) -> list[Problem]:
-    problems = checks.check_phase_files(_files_context(agent), paths)
+    problems = _problems(agent, phase, paths)
     failing: dict[str, list[str]] = {}
     for problem in problems:
         if problem.file is not None:
@@ -401,7 +453,7 @@ def _check_files(*, agent: Agent, phase: Phase, paths: list[str], cancel: Cancel
             agent=agent, phase=phase, action="file_regeneration", messages=messages, cancel=cancel, ask_again=False
         )
     if failing:
-        problems = checks.check_phase_files(_files_context(agent), paths)
+        problems = _problems(agent, phase, paths)
     for problem in problems:
         warn(
             agent.pk, code=problem.code, file_path=problem.file, message=f"Still wrong after a retry: {problem.message}"
@@ -411,8 +463,7 @@ def _check_files(*, agent: Agent, phase: Phase, paths: list[str], cancel: Cancel
 
 def _app_problems(agent: Agent) -> list[dict]:
     """What the finished app still has wrong, for "complete with problems"."""
-    files = _files_context(agent)
-    return [problem.as_dict() for problem in checks.check_phase_files(files, files)]
+    return [problem.as_dict() for problem in _problems(agent, None, _files_context(agent))]
 
 
 def plan_next_phase(*, agent: Agent, cancel: CancelToken) -> Phase | None:
@@ -541,16 +592,86 @@ def _generate(*, agent: Agent, cancel: CancelToken) -> RunOutcome:
         agent.refresh_from_db()
 
     review(agent=agent, cancel=cancel)
+    # A framework app's build is its last check, and deploys it: only where previews deploy on their own.
+    build_problems = (
+        _build_and_fix(agent=agent, cancel=cancel) if settings.AUTO_DEPLOY_PREVIEW and _builds(agent) else None
+    )
     with transaction.atomic():  # the review's commit and the completion: a complete agent is never resumed
         versions.commit_review(agent=agent)
-        outcome = lifecycle.mark_complete(agent_id=agent.pk, problems=_app_problems(agent))
-    if settings.AUTO_DEPLOY_PREVIEW:
+        outcome = lifecycle.mark_complete(agent_id=agent.pk, problems=_app_problems(agent) + (build_problems or []))
+    if settings.AUTO_DEPLOY_PREVIEW and build_problems is None:  # a built app was deployed by its build check
         _deploy_preview(agent)
     return outcome
 
 
+def _builds(agent: Agent) -> bool:
+    return catalog.get(agent.template_name).backend == "build" and toolchain().available
+
+
+def _build_and_fix(*, agent: Agent, cancel: CancelToken) -> list[dict]:
+    """Build the app (it is deployed as it builds); a failing build is fed back to the model, at most
+    BUILD_FIX_ROUNDS times, each round one request per file the error names. Returns what still fails."""
+    last = Phase.objects.filter(agent=agent).order_by("-index").first()
+    rounds = settings.BUILD_FIX_ROUNDS
+    tried = None
+    for attempt in range(rounds + 1):
+        if cancel.is_set():
+            raise GenerationCancelled()
+        deployment = agent_deploy_preview(agent=agent, in_worker=True)
+        if deployment.status != DeploymentStatus.FAILED:
+            return []
+        if attempt == rounds or deployment.files_digest == tried:
+            break  # out of rounds, or the last fix changed nothing (the same files would fail the same way)
+        tried = deployment.files_digest
+        error = deployment.error
+        for path in build_error_files(error, _files_context(agent)):
+            warn(
+                agent.pk,
+                code="BUILD_FAILED",
+                file_path=path,
+                message=f"The build failed (fix {attempt + 1} of {rounds}). Asking the model to fix {path}.",
+            )
+            messages = _fitted(
+                agent,
+                "file_regeneration",
+                keep=[path],
+                render=lambda files, path=path, error=error: prompts.file_regeneration_messages(
+                    blueprint=agent.blueprint,
+                    phase=phase_payload(last),
+                    files=files,
+                    path=path,
+                    purpose="",
+                    problem=f"The app's build (vite build) failed:\n{error}",
+                ),
+            )
+            _stream_files(
+                agent=agent, phase=last, action="file_regeneration", messages=messages, cancel=cancel, ask_again=False
+            )
+        _check_files(agent=agent, phase=last, paths=[], cancel=cancel)  # a changed package.json re-locks
+    message = deployment.error.splitlines()[0] if deployment.error else "The build failed."
+    warn(agent.pk, code="BUILD_FAILED", file_path=None, message=f"Still failing after {rounds} fixes: {message}")
+    return [Problem(code="BUILD_FAILED", message=deployment.error[:2000]).as_dict()]
+
+
+_ERROR_PATH = re.compile(
+    r"(?<![\w.-])/?(?:app/)?((?:src/)[\w./@-]+\.(?:tsx|ts|jsx|js|css|json)|index\.html|package\.json)"
+)
+
+
+def build_error_files(error: str, files: Mapping[str, str]) -> list[str]:
+    """The app's files a build error names, in order of mention (src/App.tsx when it names none)."""
+    named: list[str] = []
+    for match in _ERROR_PATH.finditer(error):
+        path = match.group(1)
+        if path in files and path not in named and path not in HIDDEN_FROM_MODEL:
+            named.append(path)
+    if not named and "src/App.tsx" in files:
+        named.append("src/App.tsx")
+    return named[:3]
+
+
 def _deploy_preview(agent: Agent) -> None:
     try:
-        agent_deploy_preview(agent=agent)
+        agent_deploy_preview(agent=agent, in_worker=True)
     except Exception:  # noqa: BLE001 - the deploy reports its own failure as an event; the app is still complete
         logger.exception("Automatic preview deployment failed for agent %s", agent.pk)

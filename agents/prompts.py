@@ -178,7 +178,11 @@ page background, the rest accents; text must stay readable on them.
 - implementationRoadmap: 1 to 3 phases in order. initialPhase: the first of them, building a complete, \
 working first version with at least index.html, styles.css and app.js; lastPhase is true only when \
 nothing else is planned.
-- template: the name of one of the templates offered in <templates> (the best fit for the app)."""
+- template: the name of one of the templates offered in <templates> (the best fit for the app). The \
+rules above are those of static-web, the default. Choose react-vite (when offered) only when the user asks \
+for React or TypeScript, or the app needs npm packages such as a chart library; its initialPhase writes \
+src/App.tsx, the components in src/components/*.tsx and their CSS files (package.json, index.html and \
+src/main.tsx already exist)."""
 
 PHASE_PLAN_SYSTEM = f"""{_ROLE}
 The app in <blueprint> is built phase by phase. Plan the NEXT phase.
@@ -323,6 +327,18 @@ def _phase_summary(phase: Mapping[str, object]) -> dict[str, object]:
 
 
 # --- Messages per action ------------------------------------------------------------------------------
+
+
+def with_app_rules(messages: Sequence[ChatMessage], rules: str) -> list[ChatMessage]:
+    """The messages with the template's own rules (a starter's rules.md) in place of the static-web ones."""
+    if not rules:
+        return list(messages)
+    return [
+        ChatMessage(role=m.role, content=m.content.replace(_APP_RULES, rules.strip()), images=m.images)
+        if m.role == "system"
+        else m
+        for m in messages
+    ]
 
 
 def blueprint_messages(*, query: str, templates: list[dict], images: tuple[ImageInput, ...] = ()) -> list[ChatMessage]:

@@ -92,3 +92,21 @@ def _sweep_forever(interval: float) -> None:
         finally:
             close_old_connections()
         stop.wait(interval)
+
+
+@task()
+def build_preview(deployment_id: str) -> str:
+    """Build and publish a deployment prepared by a web process (the build never runs there)."""
+    from agents.deployments import publish
+    from previews.models import Deployment, DeploymentStatus
+
+    deployment = Deployment.objects.filter(pk=deployment_id, status=DeploymentStatus.BUILDING).first()
+    if deployment is None:
+        return "gone"
+    agent = Agent.objects.get(pk=deployment.agent_id)
+    return publish(agent=agent, deployment=deployment).status
+
+
+def enqueue_build(*, deployment_id) -> None:
+    """Enqueue a preview build once the current transaction (if any) has committed."""
+    transaction.on_commit(lambda: build_preview.enqueue(deployment_id=str(deployment_id)))

@@ -33,6 +33,10 @@ application = ServerLoopMiddleware(
     )
 )
 
+from previews.toolchain import toolchain  # noqa: E402
+
+toolchain()  # check Node, npm and bubblewrap now: a missing one is logged once, and react-vite is not offered
+
 if settings.TASKS_BACKEND == "thread" and not settings.TESTING:
     # The embedded default runs agents in this process: resume those a previous process left mid-run.
     from agents.tasks import start_sweeper  # noqa: E402

@@ -1,4 +1,4 @@
-"""GET /healthz: is the database answering, is the channel layer answering."""
+"""GET /healthz: is the database answering, is the channel layer answering; can framework apps be built."""
 
 import asyncio
 import logging
@@ -8,6 +8,8 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
+
+from previews.toolchain import toolchain
 
 logger = logging.getLogger(__name__)
 
@@ -44,4 +46,9 @@ def healthz(request):
     checks = {"database": _database_ok(), "channel_layer": _channel_layer_ok()}
     body = {"status": "ok" if all(checks.values()) else "unavailable"}
     body.update({name: "ok" if ok else "down" for name, ok in checks.items()})
+    # Optional: without Node, npm or bubblewrap the server works, but offers no React (react-vite) apps.
+    tools = toolchain()
+    body["framework_apps"] = "ok" if tools.available else "unavailable"
+    if not tools.available:
+        body["framework_apps_reason"] = " ".join(tools.reasons)
     return JsonResponse(body, status=200 if all(checks.values()) else 503)

@@ -44,6 +44,44 @@ PREVIEW_PORT = env.str("ATELIER_PREVIEW_PORT", default="")
 PREVIEW_ROOT = Path(env.str("ATELIER_PREVIEW_ROOT", default=str(DATA_DIR / "previews")))
 PREVIEW_TTL_DAYS = env.int("ATELIER_PREVIEW_TTL_DAYS", default=7)
 AUTO_DEPLOY_PREVIEW = env.bool("ATELIER_AUTO_DEPLOY_PREVIEW", default=True)
+# Framework apps (issue #22): the `build` preview backend runs `npm ci` and `vite build` under bubblewrap.
+# Each tool is a name looked up on PATH or an absolute path; when one is missing the react-vite template
+# is not offered, and Settings and /healthz say why (previews/toolchain.py).
+NODE_BINARY = env.str("ATELIER_NODE_BINARY", default="node")
+NPM_BINARY = env.str("ATELIER_NPM_BINARY", default="npm")
+BWRAP_BINARY = env.str("ATELIER_BWRAP_BINARY", default="bwrap")
+# npm's download cache, shared by every build: a second build of the same lockfile needs no network.
+NPM_CACHE_DIR = Path(env.str("ATELIER_NPM_CACHE_DIR", default=str(DATA_DIR / "npm-cache")))
+NPM_REGISTRY = env.str("ATELIER_NPM_REGISTRY", default="https://registry.npmjs.org/")
+# Packages a generated app may depend on (besides the template's own): charting, dates, icons, state.
+NPM_ALLOWED_PACKAGES = env.list(
+    "ATELIER_NPM_ALLOWED_PACKAGES",
+    default=[
+        "recharts",
+        "chart.js",
+        "react-chartjs-2",
+        "date-fns",
+        "dayjs",
+        "lucide-react",
+        "zustand",
+        "jotai",
+        "immer",
+        "clsx",
+        "nanoid",
+        "react-router-dom",
+        "@tanstack/react-table",
+        "canvas-confetti",
+        "@types/canvas-confetti",
+    ],
+)
+# Limits of one sandboxed build (install + build): wall clock, CPU time per process, memory (data
+# segment per process), output size.
+BUILD_TIMEOUT_SECONDS = env.int("ATELIER_BUILD_TIMEOUT_SECONDS", default=300)
+BUILD_CPU_SECONDS = env.int("ATELIER_BUILD_CPU_SECONDS", default=240)
+BUILD_MEMORY_MB = env.int("ATELIER_BUILD_MEMORY_MB", default=1536)
+BUILD_MAX_OUTPUT_MB = env.int("ATELIER_BUILD_MAX_OUTPUT_MB", default=50)
+# Build failures fed back to the model before the app is left "complete with problems".
+BUILD_FIX_ROUNDS = env.int("ATELIER_BUILD_FIX_ROUNDS", default=2)
 # The origin users open Atelier on (e.g. https://atelier.example.com; several may be comma-separated): the
 # only site allowed to frame previews. Empty: derived from ALLOWED_HOSTS and PREVIEW_SCHEME.
 PUBLIC_ORIGIN = env.str("ATELIER_PUBLIC_ORIGIN", default="")

@@ -10,6 +10,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from modelconfig import selectors
 from modelconfig.actions import ACTION_SPECS, Action, Provider, ReasoningEffort, server_provider
 from modelconfig.models import MAX_TEMPERATURE, MAX_TOKENS_LIMIT
+from previews.toolchain import toolchain
 
 
 @login_required
@@ -38,5 +39,7 @@ def settings_page(request):
             "allow_private_urls": settings.ALLOW_PRIVATE_PROVIDER_URLS,
             "max_temperature": MAX_TEMPERATURE,
             "max_tokens_limit": MAX_TOKENS_LIMIT,
+            "framework_apps": toolchain().as_dict(),
+            "npm_allowed": sorted(settings.NPM_ALLOWED_PACKAGES),
         },
     )

@@ -10,14 +10,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
 
 from previews import storage
-from previews.backends import PublishFailed, get_backend
+from previews.backends import DEFAULT_BACKEND, PublishFailed, get_backend
 from previews.models import Deployment, DeploymentStatus
 from previews.selectors import deployment_get_reusable
 
@@ -33,9 +33,14 @@ def files_digest(*, files: Mapping[str, str]) -> str:
     return digest.hexdigest()
 
 
-def deployment_prepare(*, agent_id: uuid.UUID | str, files: Mapping[str, str]) -> tuple[Deployment, bool]:
-    """(deployment, reused): the live deployment of exactly these files, or a new one still to publish."""
-    backend = get_backend()
+def deployment_prepare(
+    *, agent_id: uuid.UUID | str, files: Mapping[str, str], backend: str = DEFAULT_BACKEND
+) -> tuple[Deployment, bool]:
+    """(deployment, reused): the live deployment of exactly these files, or a new one still to publish.
+
+    `backend` names how the files become a site (`static`, `build`); a building deployment starts `building`.
+    """
+    backend = get_backend(backend)
     digest = files_digest(files=files)
     existing = deployment_get_reusable(agent_id=agent_id, files_digest=digest, backend=backend.name)
     if existing is not None and storage.is_published(existing.id):
@@ -49,14 +54,18 @@ def deployment_prepare(*, agent_id: uuid.UUID | str, files: Mapping[str, str]) -
     return deployment, False
 
 
-def deployment_publish(*, deployment: Deployment, files: Mapping[str, str]) -> Deployment:
+def deployment_publish(
+    *, deployment: Deployment, files: Mapping[str, str], log: Callable[[str], None] | None = None
+) -> Deployment:
     """Publish `files` on the deployment's origin: it ends `ready`, or `failed` with the reason in `error`.
 
-    A publishing failure is not raised: the owner reads it in `error`.
+    A publishing failure is not raised: the owner reads it in `error`. `log` gets a build's output lines.
     """
     backend = get_backend(deployment.backend)
     try:
-        storage.publish(deployment_id=deployment.id, fill=lambda folder: backend.fill(files=files, folder=folder))
+        storage.publish(
+            deployment_id=deployment.id, fill=lambda folder: backend.fill(files=files, folder=folder, log=log)
+        )
     except PublishFailed as exc:
         return _fail(deployment, str(exc))
     except OSError as exc:

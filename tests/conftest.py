@@ -37,12 +37,17 @@ def _service_missing(marker: str) -> str | None:
             import playwright  # noqa: F401
         except ImportError:
             return "playwright is not installed"
+    if marker == "sandbox":
+        from previews.toolchain import toolchain
+
+        tools = toolchain()
+        return None if tools.available else " ".join(tools.reasons)
     return None
 
 
 def pytest_runtest_setup(item):
     """Tests needing a service skip without it on a laptop, and fail without it in CI."""
-    for marker in ("redis", "postgres", "browser"):
+    for marker in ("redis", "postgres", "browser", "sandbox"):
         if item.get_closest_marker(marker) is None:
             continue
         reason = _service_missing(marker)
@@ -61,6 +66,12 @@ def _fresh_layer_and_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def npm_cache(tmp_path_factory):
+    """One npm download cache for the whole session: only the first build of a lockfile hits the registry."""
+    return tmp_path_factory.mktemp("npm-cache")
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from modelconfig.providers.base import ProviderError
 
 from . import edits
 from .design import spec_from_blueprint, spec_from_request
-from .kinds import CORE_FILES, core_files, kind_of, readme
+from .kinds import CORE_FILES, REACT_TEMPLATE, core_files, kind_of, react_files, react_readme, readme
 from .prompt import Prompt
 from .spec import AppSpec
 
@@ -92,7 +92,25 @@ def blueprint_for(spec: AppSpec, *, templates: object = ()) -> dict:
     template = _template_name(templates)
     if template:
         blueprint["template"] = template
+    if template == REACT_TEMPLATE:
+        blueprint["initialPhase"]["description"] = f"A complete, working first version of {spec.title} in React"
+        blueprint["initialPhase"]["files"] = [
+            {"path": path, "purpose": _REACT_PURPOSES.get(path, "A component of the app")} for path in react_files(spec)
+        ]
     return blueprint
+
+
+_REACT_PURPOSES = {
+    "index.html": "The page: its title and the root the app renders into",
+    "src/config.ts": "The app's title, description and storage keys",
+    "src/index.css": "Layout, palette, responsive and accessible styles",
+    "src/lib/storage.ts": "Reading and writing localStorage safely",
+    "src/App.tsx": "The app: state, behaviour and layout",
+}
+
+
+def _is_react(blueprint: Mapping[str, object]) -> bool:
+    return blueprint.get("template") == REACT_TEMPLATE
 
 
 def blueprint_answer(prompt: Prompt) -> str:
@@ -111,7 +129,18 @@ def _existing(files: Mapping[str, str], preferred: str, extension: str) -> str:
     return next((path for path in sorted(files) if path.endswith(extension)), preferred)
 
 
-def _polish_phase(files: Mapping[str, str]) -> dict:
+def _polish_phase(files: Mapping[str, str], *, react: bool = False) -> dict:
+    if react:
+        return {
+            "name": POLISH_PHASE,
+            "description": "Refine the look (transitions, focus rings, reduced motion, print styles) and "
+            "document the app in a README",
+            "files": [
+                {"path": "src/index.css", "purpose": "Transitions, focus, motion, print"},
+                {"path": "README.md", "purpose": "What the app does and how to run and build it"},
+            ],
+            "lastPhase": True,
+        }
     return {
         "name": POLISH_PHASE,
         "description": _POLISH_DESCRIPTION,
@@ -130,7 +159,11 @@ def _clean_requests(requests: object) -> list[str]:
     return [" ".join(str(r).split()) for r in requests if str(r).strip()]
 
 
-def _apply_phase(requests: list[str], files: Mapping[str, str], *, last: bool) -> dict:
+# A React app's counterparts of the static files an edit changes (its behaviour lives in components).
+_REACT_PATHS = {"styles.css": "src/index.css", "index.html": "index.html", "README.md": "README.md"}
+
+
+def _apply_phase(requests: list[str], files: Mapping[str, str], *, last: bool, react: bool = False) -> dict:
     first = requests[0]
     name = APPLY_PREFIX + (first if len(first) <= 60 else first[:57].rstrip() + "...")
     if len(requests) > 1:
@@ -144,9 +177,19 @@ def _apply_phase(requests: list[str], files: Mapping[str, str], *, last: bool) -
     return {
         "name": name[:MAX_PHASE_NAME],
         "description": "Implement the user's requests:\n" + "\n".join(f"- {r}" for r in requests),
-        "files": [{"path": p, "purpose": purposes[p]} for p in edits.files_for(requests, dict(files))],
+        "files": _phase_files(requests, files, purposes, react=react),
         "lastPhase": last,
     }
+
+
+def _phase_files(requests: list[str], files: Mapping[str, str], purposes: dict, *, react: bool) -> list[dict]:
+    paths = edits.files_for(requests, dict(files))
+    if not react:
+        return [{"path": p, "purpose": purposes[p]} for p in paths]
+    mapped = [(_REACT_PATHS[p], purposes[p]) for p in paths if p in _REACT_PATHS]
+    return [{"path": path, "purpose": purpose} for path, purpose in mapped] or [
+        {"path": "index.html", "purpose": purposes["index.html"]}
+    ]
 
 
 def _phases_left(prompt: Prompt) -> int:
@@ -164,12 +207,12 @@ def plan_answer(prompt: Prompt) -> str:
     if phases_left <= 0:
         phase = None
     elif pending:
-        phase = _apply_phase(pending, prompt.files, last=polish_done or phases_left <= 1)
+        phase = _apply_phase(pending, prompt.files, last=polish_done or phases_left <= 1, react=_is_react(blueprint))
     elif not completed and isinstance(blueprint.get("initialPhase"), Mapping):
         phase = dict(blueprint["initialPhase"])
         phase["lastPhase"] = bool(phase.get("lastPhase")) or phases_left <= 1
     elif not polish_done:
-        phase = _polish_phase(prompt.files)
+        phase = _polish_phase(prompt.files, react=_is_react(blueprint))
     else:
         phase = None
     return json.dumps(phase if phase is not None else {"done": True}, indent=2, ensure_ascii=False)
@@ -289,6 +332,8 @@ def _placeholder(spec: AppSpec, path: str, purpose: str) -> str:
         return f"/* {about.replace('*/', '* /')} */\n"
     if extension in (".js", ".mjs"):
         return f"// {about}\n'use strict';\n"
+    if extension in (".ts", ".tsx"):
+        return f"// {about}\nexport {{}};\n"
     if extension == ".json":
         return "{}\n"
     if extension == ".md":
@@ -317,12 +362,18 @@ def implement_file(
     """The new content of `path` in `phase`: built fresh for the first phase, else edited in place."""
     initial = _is_initial(blueprint, phase)
     polish = _is_phase(phase, POLISH_PHASE)
-    if initial or path not in files:
-        fresh = core_files(spec) if path in CORE_FILES else {}
+    react = _is_react(blueprint)
+    if react and initial and path in files and path not in react_files(spec):
+        content = files[path]  # a file of the template (package.json, ...): the offline model keeps it
+    elif initial or path not in files:
+        if react:
+            fresh = react_files(spec)
+        else:
+            fresh = core_files(spec) if path in CORE_FILES else {}
         if path in fresh:
             content = fresh[path]
         elif path == edits.README_FILE:
-            content = readme(spec)
+            content = react_readme(spec) if react else readme(spec)
         else:
             content = _placeholder(spec, path, purpose)
     else:
@@ -373,6 +424,10 @@ def regeneration_answer(prompt: Prompt) -> str:
     path = str(to_write[0])
     purpose = prompt.text("file_purpose") or _purposes(phase).get(path, "")
     spec = spec_from_blueprint(blueprint)
+    fresh = react_files(spec) if _is_react(blueprint) else {}
+    if prompt.text("problem") and path in fresh:
+        # A React file that fails the build: written again from the offline model's own version.
+        return heredoc(path, fresh[path])
     content = implement_file(
         spec=spec,
         blueprint=blueprint,

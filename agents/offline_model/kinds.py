@@ -164,6 +164,85 @@ def core_files(spec: AppSpec) -> dict[str, str]:
     return {"index.html": page(spec, kind), "styles.css": stylesheet(spec, kind), "app.js": script(spec, kind)}
 
 
+# --- React (the react-vite template) -------------------------------------------------------------------
+# A kind with a `react/` folder has a React version: App.tsx (and components/) written literally, using the
+# same class names as its static page, so src/index.css is the very stylesheet of the static version.
+REACT_TEMPLATE = "react-vite"
+REACT_FALLBACK_KIND = "generic"
+REACT_SHARED = {"src/lib/storage.ts": "storage.ts"}
+
+
+def react_kind(spec: AppSpec) -> AppKind:
+    """The kind whose React version is written: the spec's own when it has one, else the generic one."""
+    kind = kind_of(spec)
+    return kind if (APPS / kind.name / "react").is_dir() else KINDS[REACT_FALLBACK_KIND]
+
+
+def _react_sources(kind: AppKind) -> dict[str, str]:
+    found = {}
+    root = APPS / kind.name / "react"
+    folders = [(root, "src")]
+    while folders:
+        folder, prefix = folders.pop()
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.is_dir():
+                folders.append((entry, f"{prefix}/{entry.name}"))
+            else:
+                found[f"{prefix}/{entry.name}"] = entry.read_text(encoding="utf-8")
+    return found
+
+
+def react_files(spec: AppSpec) -> dict[str, str]:
+    """The complete first version of the app as a React project's own files (the template has the rest)."""
+    kind = react_kind(spec)
+    config = {"title": spec.title, "description": spec.description, **app_config(spec, kind)}
+    page_context = {"title": spec.title, "description": spec.description, "theme_color": spec.theme.primary}
+    files = {
+        "index.html": _ENGINE.from_string(_shared("react/index.html")).render(Context(page_context)),
+        "src/config.ts": (
+            "// What Atelier wrote for this app: its title, description and storage keys.\n"
+            f"export const config = {json.dumps(config, indent=2, ensure_ascii=False)} as const;\n"
+        ),
+        "src/index.css": stylesheet(spec, kind),
+    }
+    files.update({path: _shared(f"react/{name}") for path, name in REACT_SHARED.items()})
+    files.update(_react_sources(kind))
+    return files
+
+
+def react_readme(spec: AppSpec) -> str:
+    """README.md of a React app: what it does, how to run and build it."""
+    features = "".join(f"- {feature}\n" for feature in react_kind(spec).features)
+    return f"""# {spec.title}
+
+{spec.description}
+
+## Features
+
+{features}
+## Run it
+
+A React + TypeScript app built with Vite. With Node.js 20 or later:
+
+```
+npm ci
+npm run dev      # a development server with hot reload
+npm run build    # the static site in dist/
+```
+
+## Files
+
+- `index.html`: the page that loads `src/main.tsx`
+- `src/App.tsx`: the app; `src/components/`: its parts
+- `src/index.css`: the look; the colours are CSS custom properties at the top
+- `src/config.ts`: the title and the storage keys
+
+## Your data
+
+Everything is saved in this browser's `localStorage`, under keys starting with `{spec.project}:`.
+"""
+
+
 def readme(spec: AppSpec) -> str:
     """README.md: what the app does and how to run it (written by the polish phase)."""
     features = "".join(f"- {feature}\n" for feature in kind_of(spec).features)

@@ -46,8 +46,19 @@ def chat_messages(body: dict) -> list[ChatMessage]:
     return messages
 
 
+def _action_of_system(system: str) -> str:
+    """The action a system prompt is for; a template's rules (prompts.with_app_rules) may stand in the middle."""
+    if system in ACTION_BY_SYSTEM_PROMPT:
+        return ACTION_BY_SYSTEM_PROMPT[system]
+    for text, action in ACTION_BY_SYSTEM_PROMPT.items():
+        head, _, tail = text.partition(prompts._APP_RULES)
+        if tail and system.startswith(head) and system.endswith(tail):
+            return action
+    raise KeyError(system[:200])
+
+
 def action_of(body: dict) -> str:
-    return ACTION_BY_SYSTEM_PROMPT[chat_messages(body)[0].content]
+    return _action_of_system(chat_messages(body)[0].content)
 
 
 def meant(body: dict) -> str:
@@ -55,7 +66,7 @@ def meant(body: dict) -> str:
     messages = chat_messages(body)
     while len(messages) > 2 and messages[-2].role == "assistant":
         messages = messages[:-2]
-    return answer_for(ACTION_BY_SYSTEM_PROMPT[messages[0].content], messages)
+    return answer_for(_action_of_system(messages[0].content), messages)
 
 
 def is_continuation(body: dict) -> bool:
@@ -201,6 +212,26 @@ def broken_script(*, fixed_on_retry: bool) -> Callable[[dict], ScriptItem]:
             written["app.js"] = written["app.js"].replace(broken, "")
             if not (fixed_on_retry and action == "file_regeneration"):
                 written["app.js"] += broken
+        return verbatim("".join(heredoc(path, content) for path, content in written.items()))
+
+    return respond
+
+
+def adds_a_package(name: str, version: str, *, fixed_on_retry: bool) -> Callable[[dict], ScriptItem]:
+    """A React app's first phase also adds `name` to package.json; asked again, it removes it (or not)."""
+
+    def respond(body: dict) -> ScriptItem:
+        if action_of(body) not in FILE_ACTIONS:
+            return verbatim(meant(body))
+        action, files, written = _intended(body)
+        if action == "phase_implementation" and "package.json" in files:
+            manifest = json.loads(files["package.json"])
+            manifest["dependencies"][name] = version
+            written["package.json"] = json.dumps(manifest, indent=2) + "\n"
+        elif action == "file_regeneration" and "package.json" in written and fixed_on_retry:
+            manifest = json.loads(files["package.json"])
+            manifest["dependencies"].pop(name, None)
+            written["package.json"] = json.dumps(manifest, indent=2) + "\n"
         return verbatim("".join(heredoc(path, content) for path, content in written.items()))
 
     return respond

@@ -1,4 +1,4 @@
-"""`python manage.py codegen "a pomodoro timer" [--user NAME] [--deploy] [--out DIR]`
+"""`python manage.py codegen "a pomodoro timer" [--user NAME] [--template NAME] [--deploy] [--out DIR]`
 
 Runs the whole pipeline in the terminal: blueprint, then phase after phase with the files as they are
 written, then (optionally) a preview deployment. Prints where the files are.
@@ -12,7 +12,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from agents import lifecycle, pipeline, services
+from agents import catalog, lifecycle, pipeline, services
 from agents.deployments import agent_deploy_preview
 from agents.models import Agent, Event, Phase
 from agents.selectors import agent_files
@@ -27,13 +27,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("query", help='What to build, e.g. "a pomodoro timer with stats"')
         parser.add_argument("--user", default="cli", help="Owner of the app (created if missing). Default: cli")
+        parser.add_argument(
+            "--template", help="The starter to build on (static-web, react-vite); default: the model chooses"
+        )
         parser.add_argument("--deploy", action="store_true", help="Deploy a preview when generation completes")
         parser.add_argument("--out", help="Also write the files into this folder")
 
-    def handle(self, *args, query, user, deploy, out, **options):
+    def handle(self, *args, query, user, deploy, out, template=None, **options):
         query = query.strip()
         if not query:
             raise CommandError("Describe the app you want.")
+        if template and template not in catalog.offered():
+            why = catalog.unavailable().get(template)
+            known = ", ".join(catalog.offered())
+            raise CommandError(f"The template {template!r} is not offered here: {why or f'choose one of {known}'}")
         if len(query) > services.MAX_QUERY_CHARS:
             raise CommandError(f"The description is longer than {services.MAX_QUERY_CHARS} characters.")
         owner, created = get_user_model().objects.get_or_create(username=user)
@@ -44,7 +51,7 @@ class Command(BaseCommand):
         model = model_info(user=owner)
         badge = " (built-in offline model)" if model["provider"] == "offline" else ""
         self.stdout.write(f"Model: {model['provider']} / {model['name']}{badge}")
-        agent = services.agent_create(owner=owner, query=query)
+        agent = services.agent_create(owner=owner, query=query, template=template)
         self.stdout.write(f"Agent {agent.pk}: planning")
         # Blueprint and phases in one run, here, as the task would do them.
         lifecycle.request_generation_here(agent_id=agent.pk)
@@ -67,7 +74,7 @@ class Command(BaseCommand):
                 target.write_text(content)
             self.stdout.write(f"Written to {folder}")
         if deploy:
-            deployment = agent_deploy_preview(agent=agent)
+            deployment = agent_deploy_preview(agent=agent, in_worker=True)
             if deployment.status == DeploymentStatus.READY:
                 self.stdout.write(self.style.SUCCESS(f"Preview: {preview_url(deployment_id=deployment.id)}"))
             else:
