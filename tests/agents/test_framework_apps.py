@@ -22,7 +22,7 @@ from agents.models import AgentStatus, Event, File
 from modelconfig.providers.base import CancelToken
 from previews.toolchain import toolchain
 from tests.agents import misbehaving
-from tests.agents.conftest import files_of, generate, wait_for
+from tests.support.agents import files_of, generate, wait_for
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,9 @@ from agents.apis import _ndjson_line
 from agents.models import Agent, AgentStatus, Event
 from config.errors import InvalidInput
 from config.failures import failure_of
-from tests.support.agents import files_of, generate
 from tests.agents.test_generation_on_real_wire import offline_responder
 from tests.fake_llm import FakeLLMServer, Interrupt, Status, insufficient_quota
+from tests.support.agents import files_of, generate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

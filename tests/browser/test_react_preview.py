@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from agents import services
 from previews.models import Deployment, DeploymentStatus
-from tests.agents.conftest import generate
+from tests.support.agents import generate
 
 pytestmark = [pytest.mark.browser, pytest.mark.sandbox, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
