@@ -248,6 +248,16 @@ test("a finished deployment marks the Preview tab until it is looked at", () => 
   assert.equal(state.unseen.has("preview"), false);
 });
 
+test("a framework app's build output shows in the preview pane while it builds", () => {
+  const { state } = play([open, connected({ status: "complete" }),
+    { type: "deployment_started", deploymentId: "d1", backend: "build" },
+    { type: "build_log", deploymentId: "d1", lines: ["Installing packages…", "added 70 packages in 5s"] },
+    { type: "build_log", deploymentId: "d0", lines: ["an older build"] }]);
+  assert.deepEqual(previewView(state), { status: "Building… added 70 packages in 5s", url: null, state: "building" });
+  const { state: done } = play([{ type: "deployment_completed", deploymentId: "d1", previewUrl: "http://a/" }], state);
+  assert.equal(previewView(done).url, "http://a/");
+});
+
 test("Plan and Chat are tabs only on a narrow screen", () => {
   let { state } = play([{ type: "ui/select_tab", tab: "chat" }]);
   assert.equal(shownTab(state), "code");

@@ -153,6 +153,9 @@ export function controls(state) {
 export function previewView(state) {
   const preview = state.preview;
   if (!preview) return { status: state.deployRequested ? "Deploying…" : "Not deployed yet.", url: null, state: "none" };
+  if (preview.status === "building" && preview.log?.length) {
+    return { status: `Building… ${preview.log[preview.log.length - 1]}`, url: null, state: "building" };
+  }
   if (DEPLOYING.has(preview.status) || state.deployRequested) return { status: "Deploying…", url: null, state: preview.status };
   if (preview.status === "failed") {
     return { status: `Deployment failed: ${preview.error || "unknown error"}`, url: null, state: "failed" };
@@ -201,6 +204,7 @@ function retryingActivity(frame) {
 }
 
 const MAX_THINKING_CHARS = 20000;
+const MAX_BUILD_LOG_LINES = 50;
 const MAX_WARNINGS = 50;
 
 // ------------------------------------------------------------------------------------------ update
@@ -569,6 +573,14 @@ const HANDLERS = {
   deployment_started(out, frame) {
     set(out, { preview: { deploymentId: frame.deploymentId, status: "pending", previewUrl: null, error: null } });
     setActivity(out, frame.message || "Deploying the preview…");
+  },
+  // A framework app's build output (broadcast only): the preview pane shows its latest line.
+  build_log(out, frame) {
+    const lines = Array.isArray(frame.lines) ? frame.lines.map(String) : [];
+    const known = out.state.preview;
+    if (!lines.length || (known && known.deploymentId !== frame.deploymentId)) return;
+    const log = [...(known?.log || []), ...lines].slice(-MAX_BUILD_LOG_LINES);
+    set(out, { preview: { deploymentId: frame.deploymentId, previewUrl: null, error: null, ...known, status: "building", log } });
   },
   deployment_completed(out, frame) {
     set(out, {
