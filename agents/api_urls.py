@@ -35,4 +35,9 @@ urlpatterns = [
     path("apps/<str:app_id>", vibesdk_apis.AppDetailApi.as_view(), name="vibesdk-app"),
     path("agent/<uuid:agent_id>/deploy-preview", apis.AgentDeployPreviewApi.as_view(), name="agent-deploy-preview"),
     path("agent/<uuid:agent_id>/preview", apis.AgentPreviewApi.as_view(), name="agent-preview"),
+    path(
+        "agent/<uuid:agent_id>/messages/<int:message_id>/retry",
+        apis.AgentRequestRetryApi.as_view(),
+        name="agent-request-retry",
+    ),
 ]

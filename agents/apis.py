@@ -444,6 +444,26 @@ class AgentDeployPreviewApi(APIView):
         return Response({key: payload[key] for key in ("deploymentId", "status", "previewUrl")}, status=202)
 
 
+class AgentRequestRetryApi(APIView):
+    """`POST /api/agent/<id>/messages/<message_id>/retry`: send a failed chat request again (as `retry_request`)."""
+
+    class OutputSerializer(serializers.Serializer):
+        messageId = serializers.IntegerField()
+        pending = serializers.BooleanField()
+
+    @extend_schema(request=None, responses={202: OutputSerializer})
+    def post(self, request, agent_id, message_id):
+        agent = _agent_or_404(request, agent_id)
+        from modelconfig.selectors import user_uses_own_keys
+
+        if not user_uses_own_keys(user=request.user):
+            enforce(
+                request=request, group="llm", key="user", rate=settings.LLM_RATE, message="Too many model requests."
+            )
+        message = services.agent_retry_request(agent=agent, message_id=message_id)
+        return Response({"messageId": message.pk, "pending": message.pending}, status=202)
+
+
 class AgentPreviewApi(APIView):
     @extend_schema(responses=PreviewOutputSerializer)
     def get(self, request, agent_id):

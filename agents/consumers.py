@@ -40,7 +40,7 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 
-# Counted against the LLM quota before they run; `user_suggestion` is counted once its frame is valid.
+# Counted against the LLM quota before they run; `user_suggestion` and `retry_request` once their frame is valid.
 LLM_COMMANDS = {"generate_all", "resume_generation"}
 
 
@@ -312,6 +312,14 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         task = asyncio.create_task(self._guarded("user_suggestion", reply))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def on_retry_request(self, content):
+        message_id = content.get("messageId")
+        if not isinstance(message_id, int) or isinstance(message_id, bool):
+            await self._error("retry_request needs `messageId`, the id of a failed request.", "INVALID_INPUT")
+            return
+        await database_sync_to_async(self._enforce_llm_rate)()
+        await database_sync_to_async(services.agent_retry_request)(agent=self.agent, message_id=message_id)
 
     async def on_preview(self, content):
         # The HTTP deploy-preview's twin: the same per-user limit, one counter for both.

@@ -26,7 +26,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agents.events import emit
-from agents.models import ACTIVE_STATUSES, Agent, AgentStatus, File, Message, MessageRole
+from agents.models import (
+    ACTIVE_STATUSES,
+    Agent,
+    AgentStatus,
+    Event,
+    File,
+    Message,
+    MessageRole,
+    Phase,
+    PhaseStatus,
+)
 from config.failures import AtelierError, failure
 from modelconfig.providers.base import CancelToken, GenerationCancelled
 
@@ -291,6 +301,34 @@ def mark_failed(*, agent_id, message: str, code: str) -> RunOutcome:
     return RunOutcome("failed", message)
 
 
+def fail_requests(*, agent_id, message_ids: list[int], message: str, code: str) -> RunOutcome | None:
+    """Requests whose phase could not be planned fail in the conversation (their error says why; the client
+    may send them again with `retry_request`), instead of failing the app or staying pending.
+
+    The app goes on without them: an app that was complete before is complete again (returned), one still
+    being built is built on (None: the run goes on).
+    """
+    with transaction.atomic():
+        Message.objects.filter(pk__in=message_ids, agent_id=agent_id).update(pending=False, error=message)
+        emit(
+            agent_id,
+            "request_failed",
+            message=message,
+            error=message,
+            code=code,
+            messageIds=list(message_ids),
+            retry={"type": "retry_request", "messageId": message_ids[-1]},
+        )
+    finished_before = (
+        not Phase.objects.filter(agent_id=agent_id).exclude(status=PhaseStatus.DONE).exists()
+        and Event.objects.filter(agent_id=agent_id, type="generation_complete").exists()
+    )
+    if finished_before:
+        problems = Agent.objects.filter(pk=agent_id).values_list("problems", flat=True).first() or []
+        return mark_complete(agent_id=agent_id, problems=problems)
+    return None
+
+
 def announce_retry(*, agent_id, attempt: int, delay: float, reason: str) -> None:
     """`generation_retrying`, durable: a client that reconnects (and the CLI, reading events) sees it too."""
     emit(
@@ -348,28 +386,31 @@ def _work_with_retries(*, agent_id, work: Work, cancel: CancelToken, watchdog: W
             now = _progress(agent_id)
             if now != progress:
                 attempt, progress = 1, now
-            if not exc.retryable:
-                return mark_failed(agent_id=agent_id, message=exc.message, code=exc.code)
-            if attempt >= settings.GENERATION_MAX_ATTEMPTS:
-                return mark_failed(
-                    agent_id=agent_id,
-                    message=f"{exc.message.rstrip('.')}. Gave up after {attempt} attempts; resume to try again.",
-                    code=exc.code,
-                )
             retry_after = getattr(exc, "retry_after", None)
-            if retry_after is not None and retry_after > settings.GENERATION_RETRY_MAX_SECONDS:
-                return mark_failed(
-                    agent_id=agent_id,
-                    message=f"{exc.message.rstrip('.')}. The provider asks to wait {retry_after:.0f}s before the "
-                    "next call; resume after that.",
-                    code=exc.code,
+            if not exc.retryable:
+                final = exc.message
+            elif attempt >= settings.GENERATION_MAX_ATTEMPTS:
+                final = f"{exc.message.rstrip('.')}. Gave up after {attempt} attempts; resume to try again."
+            elif retry_after is not None and retry_after > settings.GENERATION_RETRY_MAX_SECONDS:
+                final = (
+                    f"{exc.message.rstrip('.')}. The provider asks to wait {retry_after:.0f}s before the next "
+                    "call; resume after that."
                 )
-            delay = retry_delay(attempt=attempt, retry_after=retry_after)
-            attempt += 1
-            logger.info("Agent %s: %s; attempt %d in %.2fs", agent_id, exc.code, attempt, delay)
-            announce_retry(agent_id=agent_id, attempt=attempt, delay=delay, reason=exc.message)
-            if cancel.wait(delay):
-                return _cancelled(agent_id=agent_id, watchdog=watchdog)
+            else:
+                delay = retry_delay(attempt=attempt, retry_after=retry_after)
+                attempt += 1
+                logger.info("Agent %s: %s; attempt %d in %.2fs", agent_id, exc.code, attempt, delay)
+                announce_retry(agent_id=agent_id, attempt=attempt, delay=delay, reason=exc.message)
+                if cancel.wait(delay):
+                    return _cancelled(agent_id=agent_id, watchdog=watchdog)
+                continue
+            request_ids = getattr(exc, "request_ids", None)
+            if not request_ids:
+                return mark_failed(agent_id=agent_id, message=final, code=exc.code)
+            outcome = fail_requests(agent_id=agent_id, message_ids=request_ids, message=final, code=exc.code)
+            if outcome is not None:
+                return outcome
+            attempt, progress = 1, _progress(agent_id)
 
 
 # ---------------------------------------------------------------------------------------------- the run

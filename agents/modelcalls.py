@@ -10,12 +10,19 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator, Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
 
 from agents import context, prompts
 from agents.events import emit
+from agents.models import UsageRecord
 from agents.problems import warn
+from config.failures import AtelierError
 from modelconfig.clients import client_for
 from modelconfig.providers.base import STOP_LENGTH, CancelToken, ChatClient, ChatMessage, ModelSettings
 
@@ -28,6 +35,30 @@ MIN_OVERLAP = 8
 MAX_OVERLAP = 400
 
 UsageRecorder = Callable[..., None]
+CALL_WINDOW = timedelta(hours=1)
+
+
+class CallLimitReached(AtelierError):
+    """The agent's circuit breaker: PROVIDER_CALLS_PER_HOUR model calls in the last hour, whatever the cause."""
+
+    type, status, code = "RATE_LIMITED", 429, "CALL_LIMIT"
+
+
+def check_call_budget(agent) -> None:
+    """Refuse a model call past the agent's hourly budget (each call leaves a UsageRecord, failed ones too)."""
+    limit = settings.PROVIDER_CALLS_PER_HOUR
+    since = timezone.now() - CALL_WINDOW
+    calls = UsageRecord.objects.filter(agent_id=agent.pk, created_at__gte=since)
+    if calls.count() < limit:
+        return
+    oldest = calls.order_by("created_at").values_list("created_at", flat=True).first()
+    wait = max(1, math.ceil((oldest + CALL_WINDOW - timezone.now()).total_seconds())) if oldest else 3600
+    raise CallLimitReached(
+        f"This app made {limit} model calls in the last hour, the most allowed (ATELIER_PROVIDER_CALLS_PER_HOUR), "
+        f"so no more are made for now; resume in {math.ceil(wait / 60)} minutes, or ask your administrator to "
+        "raise the limit.",
+        details={"limit": limit, "period_seconds": 3600, "retry_after_seconds": wait},
+    )
 
 
 class ThinkingRelay:
@@ -72,6 +103,7 @@ def stream_answer(
     """
     answer: list[str] = []
     for continuation in range(MAX_CONTINUATIONS + 1):
+        check_call_budget(agent)
         client, relay = thinking_client(agent, action, sdk_retries=0)
         window = context.window_for(client.settings)
         if window is not None and context.estimate_tokens(messages) > window:

@@ -67,6 +67,8 @@ def message_payload(message: Message) -> dict:
     }
     if len(text) > MESSAGE_CHARS:
         payload["truncated"] = True
+    if message.error:
+        payload["error"] = message.error  # the request failed; `retry_request {messageId}` sends it again
     return payload
 
 

@@ -492,18 +492,27 @@ def plan_next_phase(*, agent: Agent, cancel: CancelToken) -> Phase | None:
             phases_left=max(phases_left, 1),
         ),
     )
-    plan = _json_call(
-        agent=agent, action="phase_generation", messages=messages, validate=prompts.validate_phase_plan, cancel=cancel
-    )
-    if plan is None or not plan.get("files"):
-        if pending:
+    try:
+        plan = _json_call(
+            agent=agent,
+            action="phase_generation",
+            messages=messages,
+            validate=prompts.validate_phase_plan,
+            cancel=cancel,
+        )
+        if (plan is None or not plan.get("files")) and pending:
             raise GenerationFailed("The model planned no phase for your request.", "EMPTY_PLAN")
+        for item in (plan or {}).get("files") or ():
+            try:
+                item["path"] = validate_path(item["path"])
+            except UnsafePath as exc:
+                raise GenerationFailed(f"The model's phase plan names an unusable file path: {exc}", "INVALID_OUTPUT")
+    except AtelierError as exc:
+        # Whose plan failed: once the run gives up, these requests fail, not the app (lifecycle.fail_requests).
+        exc.request_ids = [m.pk for m in pending]
+        raise
+    if plan is None or not plan.get("files"):
         return None
-    for item in plan["files"]:
-        try:
-            item["path"] = validate_path(item["path"])
-        except UnsafePath as exc:
-            raise GenerationFailed(f"The model's phase plan names an unusable file path: {exc}", "INVALID_OUTPUT")
     with transaction.atomic():
         phase = Phase.objects.create(
             agent=agent,

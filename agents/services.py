@@ -19,7 +19,9 @@ from django.db.models import F
 from agents import lifecycle, modelcalls, pipeline, prompts
 from agents.events import emit, seq_counter_init
 from agents.models import Agent, AgentStatus, Image, Message, MessageRole
-from config.errors import InvalidInput
+from config.errors import Conflict, InvalidInput, NotFound
+from config.failures import AtelierError
+from modelconfig.providers.base import ProviderError
 
 logger = logging.getLogger(__name__)
 
@@ -103,15 +105,41 @@ def agent_user_suggestion(*, agent: Agent, text: str, image_ids: list[str] | Non
         )
         Agent.objects.filter(pk=agent.pk).update(phase_budget=F("phase_budget") + settings.AGENT_PHASES_PER_REQUEST)
     emit(agent.pk, "user_message", message=text, messageId=message.pk, imageIds=message.image_ids)
-    agent_reply(agent=agent, history=history, text=text, images=images)
+    try:
+        agent_reply(agent=agent, history=history, text=text, images=images)
+    except AtelierError as exc:
+        # The model could not even answer: the request fails now, visibly, rather than waiting for a run that
+        # would meet the same refusal.
+        lifecycle.fail_requests(agent_id=agent.pk, message_ids=[message.pk], message=exc.message, code=exc.code)
+        raise
     agent_start_generation(agent=agent)
     return message
 
 
+def agent_retry_request(*, agent: Agent, message_id: int) -> Message:
+    """Send a failed request again: it is pending once more and generation starts when idle."""
+    message = Message.objects.filter(agent=agent, pk=message_id, role=MessageRole.USER).first()
+    if message is None:
+        raise NotFound("No such request in this app's conversation.")
+    if not message.error:
+        raise Conflict("This request has not failed; there is nothing to retry.")
+    Message.objects.filter(pk=message.pk).update(pending=True, error="")
+    emit(agent.pk, "request_retried", message="Trying your request again", messageId=message.pk)
+    agent_start_generation(agent=agent)
+    message.refresh_from_db()
+    return message
+
+
 def agent_reply(*, agent: Agent, history: list[dict], text: str, images: list[Image]) -> Message:
-    """Stream the conversation model's answer as conversation_response frames; the last one is durable."""
+    """Stream the conversation model's answer as conversation_response frames; the last one is durable.
+
+    One call, no SDK retries (each would be a refused call too): when it fails in a way that may pass, the
+    request is acknowledged plainly and the run, which retries visibly, builds it; a refusal it would repeat
+    (a revoked key, no credit) is raised for the request to fail now.
+    """
     conversation_id = f"c-{uuid.uuid4().hex[:12]}"
-    client, thinking = modelcalls.thinking_client(agent, "conversation")
+    modelcalls.check_call_budget(agent)
+    client, thinking = modelcalls.thinking_client(agent, "conversation", sdk_retries=0)
     messages = prompts.conversation_messages(
         blueprint=agent.blueprint, history=history, message=text, images=pipeline.images_for([i.pk for i in images])
     )
@@ -129,6 +157,10 @@ def agent_reply(*, agent: Agent, history: list[dict], text: str, images: list[Im
                     isStreaming=True,
                 )
                 last_sent = time.monotonic()
+    except ProviderError as exc:
+        if not exc.retryable:
+            raise
+        logger.info("Agent %s: the chat reply failed (%s); acknowledging the request plainly", agent.pk, exc.code)
     finally:
         thinking.flush()
         pipeline.record_usage(agent=agent, client=client, action="conversation")

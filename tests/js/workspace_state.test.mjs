@@ -319,6 +319,17 @@ test("a retry is told on the status line, a warning only in the quiet list", () 
   assert.deepEqual(state.warnings, [{ message: "styles.css was cut; asked again", code: "CUT", filePath: "styles.css" }]);
 });
 
+test("a failed request is marked failed in the conversation with its reason", () => {
+  const { state } = play([open, connected(),
+    { type: "user_message", message: "add a dark mode", messageId: 7, imageIds: [] },
+    { type: "request_failed", messageIds: [7], code: "INSUFFICIENT_QUOTA", error: "Your key has no credit left." },
+  ]);
+  const request = state.conversation.find((m) => m.id === 7);
+  assert.equal(request.failed, true);
+  assert.equal(request.error, "Your key has no credit left.");
+  assert.equal(state.chatError, "Your key has no credit left.");
+});
+
 test("thinking streams into one indicator per action and stops when the answer comes", () => {
   let { state } = play([open, connected(),
     { type: "model_thinking", action: "phase_implementation", chunk: "The user wants " },

@@ -550,6 +550,15 @@ const HANDLERS = {
       activity: problems.length ? problemsActivity(problems) : "Your app is ready. Open the Preview tab to try it.",
     });
   },
+  // A chat request could not be built (its reason names the fix); the app is as it was. `retry_request`
+  // with its messageId sends it again.
+  request_failed(out, frame) {
+    const ids = Array.isArray(frame.messageIds) ? frame.messageIds : [];
+    const conversation = out.state.conversation.map((m) =>
+      ids.includes(m.id) ? { ...m, failed: true, error: frame.error || "" } : m,
+    );
+    set(out, { conversation, chatError: frame.error || "Your request could not be built." });
+  },
   // A model call failed and is tried again: say so on the status line (it is not an error yet).
   generation_retrying(out, frame) {
     set(out, { activity: retryingActivity(frame) });
