@@ -176,6 +176,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             text = self._seen_from_here(text)
         await self.send(text_data=text)
         self.last_sent = max(self.last_sent, seq)
+        if message.get("kind") == "agent_deleted":
+            await self.close(CLOSE_NOT_FOUND)
 
     async def layer_overflow(self, message):
         """The layer dropped messages for this socket (its queue was full): send the durable ones from the
@@ -194,6 +196,9 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
                 await self.send(text_data=self._seen_from_here(text) if kind == "deployment_completed" else text)
                 self.last_durable = seq
                 self.last_sent = max(self.last_sent, seq)
+                if kind == "agent_deleted":
+                    await self.close(CLOSE_NOT_FOUND)
+                    return
             if len(batch) < CATCH_UP_BATCH:
                 return
 
@@ -262,6 +267,9 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         except AtelierError as exc:  # provider errors too: one family, one mapping (config.failures)
             await self._reply("error", **failure_of(exc).socket_frame())
         except Exception as exc:
+            if not await database_sync_to_async(Agent.objects.filter(pk=self.agent.pk).exists)():
+                await self.close(CLOSE_NOT_FOUND)  # deleted meanwhile: not our error, and nothing left to do
+                return
             logger.exception("WebSocket command %s failed for agent %s", kind, self.agent_id)
             await self._reply("error", **failure_of(exc).socket_frame())
 

@@ -43,6 +43,9 @@ from modelconfig.providers.base import CancelToken, GenerationCancelled
 logger = logging.getLogger(__name__)
 
 TERMINAL_STATUSES = (AgentStatus.COMPLETE, AgentStatus.STOPPED, AgentStatus.FAILED)
+# How long a delete waits for the run to let go (a stop is seen within a fraction of a second; a run in a
+# process that stopped answering is deleted under anyway and ends quietly when it notices).
+DELETE_WAIT_SECONDS = 10.0
 
 
 @dataclass
@@ -262,6 +265,18 @@ def request_stop(*, agent_id) -> None:
         emit(agent_id, "generation_stopped", message="Generation stopped")
 
 
+def wait_until_idle(*, agent_id, timeout: float = DELETE_WAIT_SECONDS) -> bool:
+    """Wait (bounded) until no run holds the agent's lease. Returns whether it was let go in time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        agent = Agent.objects.filter(pk=agent_id).only("lease_owner", "lease_expires_at").first()
+        if agent is None or not lease_is_live(agent):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+
+
 # ---------------------------------------------------------------------------------------------- transitions
 
 
@@ -431,6 +446,12 @@ def run(*, agent_id, work: Work, owner: str | None = None) -> RunOutcome:
             outcome = RunOutcome("stopped")  # stopped before it started: request_stop said so already
         else:
             outcome = _work_with_retries(agent_id=agent_id, work=work, cancel=cancel, watchdog=watchdog)
+    except Exception:
+        if Agent.objects.filter(pk=agent_id).exists():
+            raise
+        # Deleted under the run (agent_delete waited, and the run did not let go in time): nothing is left.
+        logger.info("Agent %s was deleted while its run worked; the run ends", agent_id)
+        outcome = RunOutcome("deleted")
     finally:
         watchdog.stop()
     # A run that raised (Redis or the database briefly away, a bug) does not get here: like a killed process it

@@ -176,7 +176,12 @@ def agent_clear_conversation(*, agent: Agent) -> None:
 
 
 def agent_delete(*, agent: Agent) -> None:
+    """Stop the run first (its call in flight is cancelled), let it end, tell open sockets, then delete."""
     agent_stop(agent=agent)
+    if not lifecycle.wait_until_idle(agent_id=agent.pk):
+        logger.warning("Agent %s: its run did not let go in time; deleting under it", agent.pk)
+    # Open sockets forward it and close with 4404; a blueprint stream ends with a NOT_FOUND line.
+    emit(agent.pk, "agent_deleted", message="This app was deleted.")
     agent.delete()
 
 
