@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from agents.events import emit
@@ -275,6 +275,51 @@ def wait_until_idle(*, agent_id, timeout: float = DELETE_WAIT_SECONDS) -> bool:
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.05)
+
+
+# ---------------------------------------------------------------------------------------------- the sweep's
+
+
+def recover_dead_run(*, agent_id, expires) -> str:
+    """A run that stopped renewing its lease (its process was killed, or it raised): count the crash, and
+    say what became of it: "resume", "failed" (after AGENT_MAX_CRASHES in a row, saying so), or "" when
+    another sweeper claimed it first.
+
+    Claimed with a conditional UPDATE on the expiry seen, so of several sweepers only one recovers it.
+    """
+    with transaction.atomic():
+        claimed = (
+            Agent.objects.filter(pk=agent_id, lease_expires_at=expires)
+            .exclude(lease_owner="")
+            .update(lease_owner="", lease_expires_at=None, crash_count=F("crash_count") + 1)
+        )
+        if not claimed:
+            return ""
+        crashes = Agent.objects.filter(pk=agent_id).values_list("crash_count", flat=True).first() or 0
+        if crashes < settings.AGENT_MAX_CRASHES:
+            Agent.objects.filter(pk=agent_id).update(run_requested_at=timezone.now())
+            return "resume"
+        mark_failed(
+            agent_id=agent_id,
+            message=(
+                f"The run of this app stopped without finishing {crashes} times in a row (its worker was killed "
+                "or hit an error on our side), so it is not resumed on its own again. Resume to try once more; "
+                "if it keeps happening, the server's logs say why."
+            ),
+            code="RUN_CRASHED",
+        )
+    return "failed"
+
+
+def reclaim_unstarted_run(*, agent_id, requested_at) -> bool:
+    """A run that was wanted (at `requested_at`) but never took the lease (its task was lost): claim it for
+    one more enqueue, once per grace period. Returns whether this caller claimed it."""
+    return (
+        Agent.objects.filter(pk=agent_id, run_requested_at=requested_at, lease_owner="", stop_requested=False).update(
+            run_requested_at=timezone.now()
+        )
+        == 1
+    )
 
 
 # ---------------------------------------------------------------------------------------------- transitions

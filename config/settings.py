@@ -292,6 +292,10 @@ AGENT_PHASES_PER_REQUEST = env.int("ATELIER_AGENT_PHASES_PER_REQUEST", default=3
 GENERATION_MAX_ATTEMPTS = env.int("ATELIER_GENERATION_MAX_ATTEMPTS", default=4)
 GENERATION_RETRY_BASE_SECONDS = env.float("ATELIER_GENERATION_RETRY_BASE_SECONDS", default=0.01 if TESTING else 2.0)
 GENERATION_RETRY_MAX_SECONDS = env.float("ATELIER_GENERATION_RETRY_MAX_SECONDS", default=60.0)
+# Crash accounting in the sweep: a run wanted but not started after the grace period is enqueued again; an
+# agent whose runs died this many times in a row is failed instead of resumed.
+AGENT_RUN_START_GRACE_SECONDS = env.float("ATELIER_AGENT_RUN_START_GRACE_SECONDS", default=60.0)
+AGENT_MAX_CRASHES = env.int("ATELIER_AGENT_MAX_CRASHES", default=3)
 # The circuit breaker: model calls one agent may make in any hour, whatever the cause.
 PROVIDER_CALLS_PER_HOUR = env.int("ATELIER_PROVIDER_CALLS_PER_HOUR", default=400)
 

@@ -137,9 +137,9 @@ def test_run_of_a_killed_worker_resumes_on_a_new_one_with_no_file_lost_or_repeat
         "WHERE args_kwargs -> 'kwargs' ->> 'agent_id' = %s ORDER BY enqueued_at",
         (agent_id,),
     )
-    # The blueprint's run, then the victim's row, which stays RUNNING (nobody is left to mark it), then the one the
-    # sweep enqueued.
-    assert tasks[1:] == [("RUNNING", [victim_id]), ("SUCCESSFUL", ["worker-2"])]
+    # The blueprint's run, then the victim's row, which the sweep marked FAILED when it resumed the agent, then
+    # the one the sweep enqueued.
+    assert tasks[1:] == [("FAILED", [victim_id]), ("SUCCESSFUL", ["worker-2"])]
     assert tasks[0][0] == "SUCCESSFUL"
 
 
