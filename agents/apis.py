@@ -34,6 +34,7 @@ from config.pagination import EnvelopePagination
 from config.parsers import JSONParser
 from config.ratelimits import enforce
 from config.renderers import EnvelopeJSONRenderer, NDJSONRenderer
+from modelconfig.selectors import user_spends_server_keys
 from previews.models import DeploymentStatus
 
 logger = logging.getLogger(__name__)
@@ -174,13 +175,14 @@ class CodegenApi(APIView):
         if len(query) > services.MAX_QUERY_CHARS:
             raise PayloadTooLarge(f"query: at most {services.MAX_QUERY_CHARS:,} characters.")
         _check_template(template)
-        enforce(
-            request=request,
-            group="codegen",
-            key="user",
-            rate=settings.CODEGEN_RATE,
-            message="You have created too many apps for now.",
-        )
+        if user_spends_server_keys(user=request.user):
+            enforce(
+                request=request,
+                group="codegen",
+                key="user",
+                rate=settings.CODEGEN_RATE,
+                message="You have created too many apps on this server's model for now.",
+            )
         images = [image_store(owner=request.user, upload=upload) for upload in uploads]
         agent = services.agent_create(
             owner=request.user,
@@ -430,6 +432,8 @@ class PreviewOutputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=DeploymentStatus.choices)
     previewUrl = serializers.CharField(allow_null=True)
     error = serializers.CharField(allow_null=True)
+    incomplete = serializers.BooleanField(help_text="published from an unfinished (stopped or failed) app")
+    missingFiles = serializers.ListField(child=serializers.CharField())
 
 
 class AgentDeployPreviewApi(APIView):
@@ -441,7 +445,8 @@ class AgentDeployPreviewApi(APIView):
         # for backends that build in the background (progress arrives as deployment_* events).
         deployment = agent_deploy_preview(agent=agent, request_host=request.get_host())
         payload = preview_payload(deployment, request_host=request.get_host())
-        return Response({key: payload[key] for key in ("deploymentId", "status", "previewUrl")}, status=202)
+        keys = ("deploymentId", "status", "previewUrl", "incomplete", "missingFiles")
+        return Response({key: payload[key] for key in keys}, status=202)
 
 
 class AgentRequestRetryApi(APIView):

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from agents import catalog, selectors
 from agents.events import emit
-from agents.models import Agent
+from agents.models import Agent, AgentStatus, Phase
 from config.errors import InvalidInput
 from config.ratelimits import enforce
 from previews.models import Deployment, DeploymentStatus
@@ -64,7 +64,12 @@ def agent_deploy_preview(*, agent: Agent, request_host: str | None = None, in_wo
     in_flight = _building(agent=agent, files=files)
     if in_flight is not None and not in_worker:
         return in_flight  # the same files are being built already: their events will follow
-    deployment, reused = deployment_prepare(agent_id=agent.pk, files=files, backend=backend_for(agent))
+    agent.refresh_from_db(fields=["status"])
+    missing = sorted(_planned_paths(agent) - set(files))
+    incomplete = agent.status != AgentStatus.COMPLETE or bool(missing)
+    deployment, reused = deployment_prepare(
+        agent_id=agent.pk, files=files, backend=backend_for(agent), missing_files=missing, incomplete=incomplete
+    )
     if reused:
         return _completed(agent, deployment, request_host, reused=True)
     emit(
@@ -113,7 +118,9 @@ def _completed(agent: Agent, deployment: Deployment, request_host: str | None, *
         deploymentId=str(deployment.id),
         previewUrl=url,
         previewURL=url,  # VibeSDK's spelling, for its clients
-        message="Preview is up to date." if reused else "Preview is live.",
+        incomplete=deployment.incomplete,
+        missingFiles=deployment.missing_files,
+        message=completed_message(deployment, reused=reused),
     )
     return deployment
 
@@ -165,3 +172,20 @@ class BuildLog:
                 self._pending.append(f"… {self._dropped} more line(s) not shown")
                 self._dropped = 0
             self._flush()
+
+
+def _planned_paths(agent: Agent) -> set[str]:
+    return {f["path"] for files in Phase.objects.filter(agent=agent).values_list("files", flat=True) for f in files}
+
+
+def completed_message(deployment: Deployment, *, reused: bool = False) -> str:
+    """What a deployment holds, in words: an unfinished app is never announced as done."""
+    if deployment.incomplete:
+        missing = deployment.missing_files
+        if missing:
+            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+            lacking = f" {shown} {'is' if len(missing) == 1 else 'are'} not written yet."
+        else:
+            lacking = " Generation did not finish."
+        return "Preview of an incomplete app:" + lacking + " Resume generation to finish it."
+    return "Preview is up to date." if reused else "Preview is live."

@@ -12,6 +12,7 @@ Pure Python, no Django.
 from __future__ import annotations
 
 import json
+import re
 
 import json_repair
 
@@ -124,3 +125,43 @@ def _describe(text: str, exc: json.JSONDecodeError) -> str:
     if len(line) > 80:
         line = line[:77] + "..."
     return f"{exc.msg} at line {exc.lineno} column {exc.colno} (near: {line!r})"
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
+
+
+def string_value_prefix(text: str, key: str) -> str | None:
+    """What has arrived so far of the string value of `key` in a JSON object still being streamed.
+
+    None until `"key": "` has arrived. Escapes are decoded; one cut in half waits for the next chunk. For
+    showing a streamed answer as it comes: the whole answer is read with `json_objects` once it is complete.
+    """
+    start = re.search(rf'"{re.escape(key)}"\s*:\s*"', text)
+    if start is None:
+        return None
+    out: list[str] = []
+    pos = start.end()
+    while pos < len(text):
+        char = text[pos]
+        if char == '"':
+            break
+        if char != "\\":
+            out.append(char)
+            pos += 1
+            continue
+        escape = text[pos + 1 : pos + 2]
+        if not escape:
+            break
+        if escape == "u":
+            digits = text[pos + 2 : pos + 6]
+            if len(digits) < 4:
+                break
+            try:
+                out.append(chr(int(digits, 16)))
+            except ValueError:
+                out.append(digits)
+            pos += 6
+            continue
+        out.append(_ESCAPES.get(escape, escape))
+        pos += 2
+    return "".join(out)

@@ -25,6 +25,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 import webcolors
@@ -251,13 +252,19 @@ nothing needs fixing, write the review only, with no blocks. Do not change files
 CONVERSATION_SYSTEM = f"""{_ROLE}
 You are chatting with the user about the app being built (described in <blueprint>, which is null \
 before the blueprint exists). The conversation so far is in <conversation>; the user's new message is \
-in <message>. Every message is queued as a change request for the next phase of generation, which \
-another step implements.
+in <message>. First decide whether the message asks for a change to the app (a feature, a fix, a \
+different look, new content, a rename) or is conversation (thanks, a greeting, a question about the \
+app, an opinion). Only a change is queued for the next phase of generation, which another step \
+implements; conversation is just answered.
 
 {_INPUT_FORMAT}
 
-Reply in one to three short, friendly sentences of plain text (no Markdown, no code), saying what will \
-change in the next phase. If the request is unclear, say what you will assume. Never write code here."""
+Answer with exactly one JSON object and nothing else:
+{{"intent": "change" or "chat", "reply": "..."}}
+- "reply": one to three short, friendly sentences of plain text (no Markdown, no code). For a change, \
+say what you will change (it has not happened yet); if it is unclear, say what you will assume. For \
+conversation, answer it.
+Never write code here."""
 
 
 # --- Sections -----------------------------------------------------------------------------------------
@@ -450,7 +457,7 @@ def conversation_messages(
     message: str,
     images: tuple[ImageInput, ...] = (),
 ) -> list[ChatMessage]:
-    """Ask for a short chat reply to the user's follow-up; the change itself happens in the next phase."""
+    """Ask whether the user's message is a change request, and for a short reply (`read_conversation_answer`)."""
     turns = [
         {"role": str(turn.get("role", "")), "text": str(turn.get("text", ""))}
         for turn in history[-MAX_HISTORY_MESSAGES:]
@@ -463,7 +470,7 @@ def conversation_messages(
                 _json_section("blueprint", blueprint),
                 _json_section("conversation", turns),
                 _text_section("message", message),
-                "Reply in plain text, in one to three short sentences.",
+                'Answer with the JSON object {"intent": …, "reply": …}.',
             ],
             images,
         ),
@@ -734,3 +741,41 @@ def _check_unique_paths(phase: Mapping[str, object], *, where: str) -> None:
         if path in seen:
             raise InvalidModelOutput(f"{where}: the path {path!r} is listed twice")
         seen.add(path)
+
+
+# --- Conversation decisions ---------------------------------------------------------------------------
+
+
+class Intent:
+    CHANGE = "change"
+    CHAT = "chat"
+
+
+@dataclass(frozen=True)
+class ConversationDecision:
+    """What the conversation model decided: a change to queue for the next phase, or only a reply."""
+
+    intent: str
+    reply: str
+
+    @property
+    def is_change(self) -> bool:
+        return self.intent == Intent.CHANGE
+
+
+def read_conversation_answer(text: str) -> ConversationDecision:
+    """The decision in the conversation model's answer.
+
+    An answer that is not the asked-for object (a model that ignores the format answers in prose) is taken
+    as its reply to a change request: queuing a phase too many costs less than dropping a request.
+    """
+    try:
+        objects = jsonlenient.json_objects(text)
+    except jsonlenient.NoJsonObject:
+        objects = []
+    for value in reversed(objects):
+        reply = value.get("reply")
+        if isinstance(reply, str) and reply.strip():
+            intent = Intent.CHAT if str(value.get("intent", "")).strip().lower() == Intent.CHAT else Intent.CHANGE
+            return ConversationDecision(intent=intent, reply=reply.strip())
+    return ConversationDecision(intent=Intent.CHANGE, reply=text.strip())

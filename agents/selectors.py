@@ -41,7 +41,8 @@ def conversation(*, agent: Agent) -> list[Message]:
 
 
 def preview_payload(deployment: Deployment | None, *, request_host: str | None = None) -> dict | None:
-    """A deployment as clients see it: `{deploymentId, status, previewUrl, error}` (null when none)."""
+    """A deployment as clients see it: `{deploymentId, status, previewUrl, error, incomplete, missingFiles}`
+    (null when none)."""
     if deployment is None:
         return None
     ready = deployment.status == DeploymentStatus.READY
@@ -50,6 +51,9 @@ def preview_payload(deployment: Deployment | None, *, request_host: str | None =
         "status": deployment.status,
         "previewUrl": preview_url(deployment_id=deployment.id, request_host=request_host) if ready else None,
         "error": deployment.error or None,
+        # Published from an unfinished app (stopped or failed): shown as such, never as ready.
+        "incomplete": deployment.incomplete,
+        "missingFiles": list(deployment.missing_files),
     }
 
 

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 
-from agents import lifecycle, modelcalls, pipeline, prompts
+from agents import jsonlenient, lifecycle, modelcalls, pipeline, prompts
 from agents.events import emit, seq_counter_init
 from agents.models import Agent, AgentStatus, Image, Message, MessageRole
 from config.errors import Conflict, InvalidInput, NotFound
@@ -95,24 +95,28 @@ def suggestion_text_checked(*, text) -> str:
 
 
 def agent_user_suggestion(*, agent: Agent, text: str, image_ids: list[str] | None = None) -> Message:
-    """A chat turn: queue the request for the next phase, answer it, and start generation when idle."""
+    """A chat turn: answer it and, when the conversation model takes it for a change request, queue it for
+    the next phase and start generation when idle. Thanks, greetings and questions are only answered."""
     text = suggestion_text_checked(text=text)
     images = _images_of_owner(agent=agent, image_ids=list(image_ids or []))
     history = [{"role": m.role, "text": m.text} for m in Message.objects.filter(agent=agent, cleared=False)]
-    with transaction.atomic():
-        message = Message.objects.create(
-            agent=agent, role=MessageRole.USER, text=text, image_ids=[str(i.pk) for i in images], pending=True
-        )
-        Agent.objects.filter(pk=agent.pk).update(phase_budget=F("phase_budget") + settings.AGENT_PHASES_PER_REQUEST)
+    message = Message.objects.create(
+        agent=agent, role=MessageRole.USER, text=text, image_ids=[str(i.pk) for i in images]
+    )
     emit(agent.pk, "user_message", message=text, messageId=message.pk, imageIds=message.image_ids)
     try:
-        agent_reply(agent=agent, history=history, text=text, images=images)
+        decision = agent_reply(agent=agent, history=history, text=text, images=images)
     except AtelierError as exc:
         # The model could not even answer: the request fails now, visibly, rather than waiting for a run that
         # would meet the same refusal.
         lifecycle.fail_requests(agent_id=agent.pk, message_ids=[message.pk], message=exc.message, code=exc.code)
         raise
-    agent_start_generation(agent=agent)
+    if decision.is_change:
+        with transaction.atomic():
+            Message.objects.filter(pk=message.pk).update(pending=True)
+            Agent.objects.filter(pk=agent.pk).update(phase_budget=F("phase_budget") + settings.AGENT_PHASES_PER_REQUEST)
+        message.pending = True
+        agent_start_generation(agent=agent)
     return message
 
 
@@ -130,12 +134,21 @@ def agent_retry_request(*, agent: Agent, message_id: int) -> Message:
     return message
 
 
-def agent_reply(*, agent: Agent, history: list[dict], text: str, images: list[Image]) -> Message:
-    """Stream the conversation model's answer as conversation_response frames; the last one is durable.
+def _reply_so_far(answer: str) -> str:
+    """The part of a streamed decision object the user should see: its reply (prose answers as they are)."""
+    if answer.lstrip().startswith(("{", "`")):
+        return jsonlenient.string_value_prefix(answer, "reply") or ""
+    return answer
+
+
+def agent_reply(*, agent: Agent, history: list[dict], text: str, images: list[Image]) -> prompts.ConversationDecision:
+    """Stream the conversation model's reply as conversation_response frames (the last one durable) and
+    return its decision: a change request, or conversation.
 
     One call, no SDK retries (each would be a refused call too): when it fails in a way that may pass, the
-    request is acknowledged plainly and the run, which retries visibly, builds it; a refusal it would repeat
-    (a revoked key, no credit) is raised for the request to fail now.
+    request is acknowledged plainly (as a change: a request is never dropped) and the run, which retries
+    visibly, builds it; a refusal it would repeat (a revoked key, no credit) is raised for the request to
+    fail now.
     """
     conversation_id = f"c-{uuid.uuid4().hex[:12]}"
     modelcalls.check_call_budget(agent)
@@ -144,30 +157,46 @@ def agent_reply(*, agent: Agent, history: list[dict], text: str, images: list[Im
         blueprint=agent.blueprint, history=history, message=text, images=pipeline.images_for([i.pk for i in images])
     )
     parts: list[str] = []
+    shown = ""
     last_sent = time.monotonic()
     try:
         for delta in client.stream(messages):
             parts.append(delta)
             if time.monotonic() - last_sent >= pipeline.CHUNK_EVENT_INTERVAL:
-                emit(
-                    agent.pk,
-                    "conversation_response",
-                    message="".join(parts),
-                    conversationId=conversation_id,
-                    isStreaming=True,
-                )
+                reply = _reply_so_far("".join(parts))
+                if reply != shown:
+                    emit(
+                        agent.pk,
+                        "conversation_response",
+                        message=reply,
+                        conversationId=conversation_id,
+                        isStreaming=True,
+                    )
+                    shown = reply
                 last_sent = time.monotonic()
     except ProviderError as exc:
         if not exc.retryable:
             raise
         logger.info("Agent %s: the chat reply failed (%s); acknowledging the request plainly", agent.pk, exc.code)
+        parts = [_reply_so_far("".join(parts))]  # a cut decision object is not a reply
     finally:
         thinking.flush()
         pipeline.record_usage(agent=agent, client=client, action="conversation")
-    reply = "".join(parts).strip() or "Noted: I'll work that into the next phase."
-    message = Message.objects.create(agent=agent, role=MessageRole.ASSISTANT, text=reply)
-    emit(agent.pk, "conversation_response", message=reply, conversationId=conversation_id, isStreaming=False)
-    return message
+    decision = prompts.read_conversation_answer("".join(parts))
+    if not decision.reply:
+        decision = prompts.ConversationDecision(
+            intent=decision.intent, reply="Noted: I'll work that into the next phase."
+        )
+    Message.objects.create(agent=agent, role=MessageRole.ASSISTANT, text=decision.reply)
+    emit(
+        agent.pk,
+        "conversation_response",
+        message=decision.reply,
+        conversationId=conversation_id,
+        isStreaming=False,
+        intent=decision.intent,
+    )
+    return decision
 
 
 def agent_clear_conversation(*, agent: Agent) -> None:

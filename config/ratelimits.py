@@ -17,8 +17,26 @@ def enforce(*, request, group: str, key, rate: str, message: str, increment: boo
         limit, period = _split_rate(rate)
         retry = max(1, int(usage["time_left"]))
         raise RateLimited(
-            f"{message} Try again in {retry} seconds.",
+            f"{message} Try again in {wait_phrase(retry)}.",
             limit=limit,
             period_seconds=period,
             retry_after_seconds=retry,
         )
+
+
+def wait_phrase(seconds: float) -> str:
+    """A wait as people say it: "40 s", "5 min", "11 h 13 min", "2 d 3 h" (rounded up, two units at most).
+
+    static/js/wait.js says the same for the browser.
+    """
+    total = max(1, int(-(-seconds // 1)))
+    if total < 60:
+        return f"{total} s"
+    minutes = -(-total // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"

@@ -403,7 +403,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Rate limits (django-ratelimit rate strings).
-CODEGEN_RATE = env.str("ATELIER_CODEGEN_RATE", default="20/d")
+# Counts only apps built on the server's own key: the offline model and users' own keys are exempt.
+CODEGEN_RATE = env.str("ATELIER_CODEGEN_RATE", default="100/d")
 LLM_RATE = env.str("ATELIER_LLM_RATE", default="200/d")
 TOKEN_RATE = env.str("ATELIER_TOKEN_RATE", default="10/m")
 SIGNUP_RATE = env.str("ATELIER_SIGNUP_RATE", default="20/h")

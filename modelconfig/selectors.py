@@ -175,6 +175,12 @@ def user_uses_own_keys(*, user) -> bool:
     return all(config.uses_own_key for config in effective_configs(user=user))
 
 
+def user_spends_server_keys(*, user) -> bool:
+    """True when some action runs on the server's own key: only such runs cost the operator money, so only
+    they count toward the app-creation limit (the offline model and a user's own keys are exempt)."""
+    return any(not config.is_offline and not config.uses_own_key for config in effective_configs(user=user))
+
+
 def model_info(*, user) -> dict:
     """The model that writes the code, for the UI: `{"provider": …, "name": …}`."""
     config = effective_config(user=user, action=Action.PHASE_IMPLEMENTATION)

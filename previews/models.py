@@ -30,6 +30,10 @@ class Deployment(models.Model):
     status = models.CharField(max_length=16, choices=DeploymentStatus.choices, default=DeploymentStatus.PENDING)
     backend = models.CharField(max_length=32)
     error = models.TextField(blank=True)
+    # Published from an unfinished set of files (the caller says so): served, but never presented as done.
+    incomplete = models.BooleanField(default=False)
+    # The files the caller planned that the set lacks, for "app.js is not written yet".
+    missing_files = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     expires_at = models.DateTimeField(default=default_expiry)

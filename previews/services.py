@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from django.db.models import Q
@@ -34,22 +34,36 @@ def files_digest(*, files: Mapping[str, str]) -> str:
 
 
 def deployment_prepare(
-    *, agent_id: uuid.UUID | str, files: Mapping[str, str], backend: str = DEFAULT_BACKEND
+    *,
+    agent_id: uuid.UUID | str,
+    files: Mapping[str, str],
+    backend: str = DEFAULT_BACKEND,
+    missing_files: Sequence[str] = (),
+    incomplete: bool = False,
 ) -> tuple[Deployment, bool]:
     """(deployment, reused): the live deployment of exactly these files, or a new one still to publish.
 
     `backend` names how the files become a site (`static`, `build`); a building deployment starts `building`.
+    `incomplete` (with the planned `missing_files`) marks a set the caller knows is unfinished; a reused
+    deployment takes the caller's current word for it (the same files may since have become the whole app).
     """
     backend = get_backend(backend)
     digest = files_digest(files=files)
+    missing = sorted(missing_files)
+    incomplete = incomplete or bool(missing)
     existing = deployment_get_reusable(agent_id=agent_id, files_digest=digest, backend=backend.name)
     if existing is not None and storage.is_published(existing.id):
+        if (existing.incomplete, existing.missing_files) != (incomplete, missing):
+            existing.incomplete, existing.missing_files = incomplete, missing
+            existing.save(update_fields=["incomplete", "missing_files", "updated_at"])
         return existing, True
     deployment = Deployment.objects.create(
         agent_id=agent_id,
         files_digest=digest,
         backend=backend.name,
         status=DeploymentStatus.BUILDING if backend.builds else DeploymentStatus.PENDING,
+        incomplete=incomplete,
+        missing_files=missing,
     )
     return deployment, False
 

@@ -1,7 +1,7 @@
 """The offline model's answer for each agent action, in exactly the format a real model is asked for.
 
 blueprint and phase_generation answer JSON; phase_implementation, file_regeneration and code_review
-answer heredoc blocks (`cat > path << 'EOF'` ... `EOF`); conversation answers plain text. Answers depend
+answer heredoc blocks (`cat > path << 'EOF'` ... `EOF`); conversation answers a JSON decision. Answers depend
 only on the prompt's sections, so the same prompt always gives the same answer.
 """
 
@@ -520,18 +520,75 @@ def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+_THANKS = re.compile(
+    r"^(?:(?:thanks?|thank you|thx|ty|cheers|great|awesome|perfect|nice|cool|lovely|wonderful|amazing|brilliant|"
+    r"excellent|good job|well done|love it|looks (?:great|good|nice)|ok(?:ay)?|got it|sounds good)"
+    r"(?:\s+(?:so much|a lot|very much|again|you|man|mate|buddy))*[\s!.,:;)]*)+$",
+    re.IGNORECASE,
+)
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|hiya|howdy|yo|good (?:morning|afternoon|evening)|greetings)(?:\s+there)?[\s!.,]*$",
+    re.IGNORECASE,
+)
+_QUESTION_WORDS = re.compile(
+    r"^(?:what|why|how|who|when|where|which|is|are|was|were|does|do|did|will it|can i|could i|should i)\b",
+    re.IGNORECASE,
+)
+# "Can you add a timer?" is a question in form and a change request in meaning.
+_ASKS_FOR_WORK = re.compile(
+    r"^(?:please|can you|could you|would you|will you|pls|i want|i'd like|i would like|let's|make|add|remove|"
+    r"change|put|use|show|hide|give|turn|rename|call it)\b",
+    re.IGNORECASE,
+)
+
+
+def conversation_intent(message: str) -> str:
+    """ "chat" for thanks, greetings and questions the offline model cannot act on; "change" otherwise."""
+    text = " ".join(message.split())
+    if _THANKS.match(text) or _GREETING.match(text):
+        return "chat"
+    understood = any(change.what != "note" for change in edits.changes_in(text))
+    if understood or _ASKS_FOR_WORK.search(text):
+        return "change"
+    if text.endswith("?") or _QUESTION_WORDS.match(text):
+        return "chat"
+    return "change"
+
+
+def _chat_reply(message: str, title: str, blueprint: object) -> str:
+    text = " ".join(message.split())
+    if _THANKS.match(text):
+        return f"You're welcome! Ask me for another change to {title} whenever you like."
+    if _GREETING.match(text):
+        return f"Hi! Tell me what you would like to change in {title}, for example \u201cmake it dark\u201d."
+    description = blueprint.get("description") if isinstance(blueprint, dict) else None
+    about = f" {title}: {description.rstrip('.')}." if isinstance(description, str) and description else ""
+    return (
+        "I'm the built-in offline model, so I can't answer questions in depth." + about + " Its files are in the "
+        "Code tab. Ask me for a change and I'll build it, or connect a model in Settings for real answers."
+    )
+
+
+def _change_reply(message: str, title: str) -> str:
+    changes = edits.changes_in(message)
+    if all(change.what == "note" for change in changes):
+        return (
+            f"I'll queue that for {title}. The built-in offline model cannot build new features by itself, so "
+            "it will add a visible note of your request to the page; connect an AI provider in the model "
+            "settings to have it built for real."
+        )
+    return f"Sure! I'll {_join([edits.describe(c) for c in changes])} in {title}."
+
+
 def conversation_answer(prompt: Prompt) -> str:
+    """The decision object the conversation prompt asks for: `{"intent", "reply"}`."""
     message = (prompt.text("message") if "message" in prompt.sections else prompt.raw).strip()
     blueprint = prompt.json("blueprint")
     has_title = isinstance(blueprint, dict) and blueprint.get("title")
     title = str(blueprint["title"]) if has_title else "your app"
     if not message:
-        return f"Hi! Tell me what you would like to change in {title}, and I will do it in the next phase."
-    changes = edits.changes_in(message)
-    if all(change.what == "note" for change in changes):
-        return (
-            f"Thanks, I have queued that for the next phase of {title}. The built-in offline model cannot "
-            "build new features by itself, so it will add a visible note of your request to the page; "
-            "connect an AI provider in the model settings to have it built for real."
-        )
-    return f"Sure! In the next phase I will {_join([edits.describe(c) for c in changes])} in {title}."
+        intent, reply = "chat", f"Hi! Tell me what you would like to change in {title}."
+    else:
+        intent = conversation_intent(message)
+        reply = _chat_reply(message, title, blueprint) if intent == "chat" else _change_reply(message, title)
+    return json.dumps({"intent": intent, "reply": reply}, ensure_ascii=False)

@@ -1,5 +1,7 @@
 // The HTTP API as the pages use it: CSRF from the cookie, the JSON envelope unwrapped, errors in words.
 
+import { rateLimitSentence as waitSentence } from "./wait.js";
+
 export function cookie(name) {
   for (const part of document.cookie.split(";")) {
     const [key, ...rest] = part.trim().split("=");
@@ -53,18 +55,11 @@ export async function api(url, { method = "GET", json, form, signal } = {}) {
   return body && typeof body === "object" && "data" in body ? body.data : body;
 }
 
-function seconds(n) {
-  const value = Math.max(1, Math.ceil(Number(n)));
-  return `${value} second${value === 1 ? "" : "s"}`;
-}
-
 // One human sentence for any failure: API errors, rate limits, network trouble.
 export function describeError(error) {
   if (error instanceof ApiError) {
     if (error.status === 429 || error.type === "RATE_LIMITED") {
-      const retry = error.details?.retry_after_seconds;
-      const base = (error.message || "Too many requests.").replace(/\s*Try again in \d+ seconds?\.?$/, "");
-      return retry !== undefined ? `${base} Try again in ${seconds(retry)}.` : base;
+      return waitSentence(error.message, error.details?.retry_after_seconds);
     }
     if (error.status === 413) return error.message || "That is too large.";
     if (error.status === 401) return "Your session has ended. Log in again.";
@@ -77,7 +72,5 @@ export function describeError(error) {
 
 export function rateLimitSentence(error) {
   // The socket's rate_limit_error carries {message, retry_after_seconds, …}.
-  const base = (error?.message || "Too many requests.").replace(/\s*Try again in \d+ seconds?\.?$/, "");
-  const retry = error?.retry_after_seconds;
-  return retry !== undefined ? `${base} Try again in ${seconds(retry)}.` : base;
+  return waitSentence(error?.message, error?.retry_after_seconds);
 }

@@ -12,6 +12,7 @@ from PIL import Image as PILImage
 from rest_framework.test import APIClient
 
 from agents.models import Agent, Image
+from config.ratelimits import wait_phrase
 from tests.support.agents import generate
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -140,7 +141,8 @@ def test_codegen_accepts_exactly_20000_chars_after_trim(api_client):
     consume(response)
 
 
-def test_codegen_is_rate_limited_per_user(api_client, settings):
+def test_codegen_on_the_servers_key_is_rate_limited_per_user(api_client, settings, use_model):
+    use_model("openai", lambda body: "not a blueprint")  # the server's key pays: the limit applies
     settings.CODEGEN_RATE = "2/h"
     for _ in range(2):
         response = api_client.post("/api/agent/codegen", {"query": "a counter"}, format="json")
@@ -151,7 +153,35 @@ def test_codegen_is_rate_limited_per_user(api_client, settings):
     assert error["type"] == "RATE_LIMITED"
     assert error["details"]["limit"] == 2 and error["details"]["period_seconds"] == 3600
     assert response["Retry-After"] == str(error["details"]["retry_after_seconds"])
+    wait = wait_phrase(error["details"]["retry_after_seconds"])
+    assert error["message"] == f"You have created too many apps on this server's model for now. Try again in {wait}."
     assert Agent.objects.count() == 2
+
+
+def test_codegen_on_the_offline_model_does_not_count_toward_the_limit(api_client, settings):
+    settings.OPENAI_API_KEY = settings.OPENAI_BASE_URL = settings.ANTHROPIC_API_KEY = ""
+    settings.CODEGEN_RATE = "1/h"
+    for _ in range(3):
+        response = api_client.post("/api/agent/codegen", {"query": "a counter"}, format="json")
+        assert response.status_code == 200
+        consume(response)
+    assert Agent.objects.count() == 3
+
+
+def test_codegen_on_the_users_own_key_does_not_count_toward_the_limit(api_client, user, settings, use_model):
+    from modelconfig.models import ProviderCredential
+
+    server = use_model("openai", lambda body: "not a blueprint")
+    credential = ProviderCredential(user=user, provider="openai", name="mine", base_url=server.base_url)
+    credential.set_key(server.api_key)
+    credential.save()
+    settings.ALLOW_PRIVATE_PROVIDER_URLS = True
+    settings.CODEGEN_RATE = "1/h"
+    for _ in range(3):
+        response = api_client.post("/api/agent/codegen", {"query": "a counter"}, format="json")
+        assert response.status_code == 200
+        consume(response)
+    assert Agent.objects.count() == 3
 
 
 def _png(size=(32, 24), color=(200, 30, 30), fmt="PNG", **save) -> io.BytesIO:

@@ -359,25 +359,60 @@ def test_code_review_fixes_a_page_that_does_not_load_its_script():
     assert "cdn.example.com" not in fixed["index.html"]
 
 
-def test_conversation_reply_says_what_the_next_phase_changes():
+def _decision(messages) -> prompts.ConversationDecision:
+    return prompts.read_conversation_answer(ask("conversation", messages))
+
+
+def test_conversation_reply_says_what_will_change():
     blueprint, _files = first_version(REQUESTS["todo"])
     messages = prompts.conversation_messages(
         blueprint=blueprint, history=[], message="Please make it dark and add a reset button"
     )
 
-    reply = ask("conversation", messages)
+    decision = _decision(messages)
 
-    assert reply.startswith("Sure! In the next phase I will switch to a dark colour scheme and add a Reset button")
-    assert "Todo List" in reply
-    assert "<" not in reply
+    assert decision.is_change
+    assert decision.reply.startswith("Sure! I'll switch to a dark colour scheme and add a Reset button")
+    assert "Todo List" in decision.reply
+    assert "<" not in decision.reply
 
 
 def test_conversation_is_honest_about_requests_it_cannot_build():
     messages = prompts.conversation_messages(blueprint=None, history=[], message="sync with my Google calendar")
 
-    reply = ask("conversation", messages)
+    decision = _decision(messages)
 
-    assert "next phase" in reply and "note" in reply
+    assert decision.is_change
+    assert "note" in decision.reply and "connect" in decision.reply
+
+
+@pytest.mark.parametrize(
+    "message", ["thanks!", "Thank you so much!", "thanks, looks great!", "hi", "Hello there", "ok"]
+)
+def test_thanks_and_greetings_are_conversation_not_changes(message):
+    blueprint, _files = first_version(REQUESTS["todo"])
+
+    decision = _decision(prompts.conversation_messages(blueprint=blueprint, history=[], message=message))
+
+    assert not decision.is_change
+    assert decision.reply
+
+
+@pytest.mark.parametrize("message", ["What does this app do?", "how do I delete an item?", "Is my data saved?"])
+def test_questions_are_answered_not_queued(message):
+    blueprint, _files = first_version(REQUESTS["todo"])
+
+    decision = _decision(prompts.conversation_messages(blueprint=blueprint, history=[], message=message))
+
+    assert not decision.is_change
+    assert "Todo List" in decision.reply
+
+
+@pytest.mark.parametrize("message", ["can you add a timer?", "great, now make it dark", "add a search box"])
+def test_requests_phrased_as_questions_or_after_thanks_are_changes(message):
+    decision = _decision(prompts.conversation_messages(blueprint=None, history=[], message=message))
+
+    assert decision.is_change
 
 
 def test_a_retry_is_answered_from_the_original_prompt():
@@ -389,9 +424,11 @@ def test_a_retry_is_answered_from_the_original_prompt():
 
 
 def test_a_prompt_without_sections_still_gets_a_chat_answer():
-    reply = ask("conversation", [ChatMessage(role="user", content="Please make it dark")])
+    decision = _decision([ChatMessage(role="user", content="Please make it dark")])
 
-    assert reply == "Sure! In the next phase I will switch to a dark colour scheme in your app."
+    assert decision == prompts.ConversationDecision(
+        intent="change", reply="Sure! I'll switch to a dark colour scheme in your app."
+    )
 
 
 def test_an_unknown_action_is_a_provider_error():

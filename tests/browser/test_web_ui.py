@@ -143,7 +143,7 @@ def test_codegen_refusals_are_explained_in_words(signed_in):
         "**/api/agent/codegen",
         lambda route: route.fulfill(
             status=429,
-            headers={"Retry-After": "42"},
+            headers={"Retry-After": "40406"},
             content_type="application/json",
             body=json.dumps(
                 {
@@ -151,7 +151,7 @@ def test_codegen_refusals_are_explained_in_words(signed_in):
                     "error": {
                         "type": "RATE_LIMITED",
                         "message": "You have created too many apps for now.",
-                        "details": {"limit": 20, "period_seconds": 86400, "retry_after_seconds": 42},
+                        "details": {"limit": 20, "period_seconds": 86400, "retry_after_seconds": 40406},
                     },
                 }
             ),
@@ -159,7 +159,7 @@ def test_codegen_refusals_are_explained_in_words(signed_in):
     )
     prompt.fill("a quiz")
     page.get_by_role("button", name="Build it").click()
-    expect(errors).to_have_text("You have created too many apps for now. Try again in 42 seconds.")
+    expect(errors).to_have_text("You have created too many apps for now. Try again in 11 h 14 min.")
     expect(page.get_by_role("button", name="Build it")).to_be_enabled()
 
 

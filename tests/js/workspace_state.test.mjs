@@ -224,7 +224,14 @@ test("a rate limit is told in words", () => {
   const { state } = play([open, connected(), {
     type: "rate_limit_error", error: { message: "Slow down. Try again in 3 seconds.", retry_after_seconds: 42 },
   }]);
-  assert.equal(state.banner, "Slow down. Try again in 42 seconds.");
+  assert.equal(state.banner, "Slow down. Try again in 42 s.");
+});
+
+test("a long wait is told in hours and minutes, whatever wording the server used", () => {
+  const { state } = play([open, connected(), {
+    type: "rate_limit_error", error: { message: "Too many apps. Try again in 11 h 14 min.", retry_after_seconds: 40406 },
+  }]);
+  assert.equal(state.banner, "Too many apps. Try again in 11 h 14 min.");
 });
 
 test("stop and resume are sent once and the buttons follow the status", () => {
@@ -256,6 +263,19 @@ test("a framework app's build output shows in the preview pane while it builds",
   assert.deepEqual(previewView(state), { status: "Building… added 70 packages in 5s", url: null, state: "building" });
   const { state: done } = play([{ type: "deployment_completed", deploymentId: "d1", previewUrl: "http://a/" }], state);
   assert.equal(previewView(done).url, "http://a/");
+});
+
+test("a preview of a stopped app is shown as incomplete, never as live", () => {
+  const { state } = play([open, connected({ status: "stopped" }), {
+    type: "deployment_completed", deploymentId: "d1", previewUrl: "http://a.preview.localhost/",
+    incomplete: true, missingFiles: ["app.js", "styles.css"],
+  }]);
+  const view = previewView(state);
+  assert.equal(view.state, "incomplete");
+  assert.equal(view.url, "http://a.preview.localhost/");
+  assert.equal(view.status, "Incomplete: app.js, styles.css are not written yet. Resume generation to finish it.");
+  assert.match(state.activity, /incomplete app/);
+  assert.doesNotMatch(state.activity, /ready/);
 });
 
 test("Plan and Chat are tabs only on a narrow screen", () => {

@@ -22,6 +22,7 @@ def make_agent(db):
     from agents.models import Agent, File
 
     def make(owner, files: dict[str, str] | None = None, **fields):
+        fields.setdefault("status", "complete")  # a finished app: its previews are complete
         agent = Agent.objects.create(owner=owner, query="A todo list", title="Todos", **fields)
         for path, content in (TODO_APP if files is None else files).items():
             File.objects.create(agent=agent, path=path, content=content, sha256=File.digest(content))

@@ -30,8 +30,44 @@ def test_deploy_returns_202_with_the_ready_deployment(api_client, agent):
             "deploymentId": str(deployment.id),
             "status": "ready",
             "previewUrl": f"http://{deployment.id}.preview.localhost:8000/",
+            "incomplete": False,
+            "missingFiles": [],
         },
     }
+
+
+def test_a_stopped_app_is_deployed_as_incomplete_naming_the_files_not_written(api_client, make_agent, user):
+    from agents.models import Event, Phase
+
+    agent = make_agent(user, status="stopped")
+    Phase.objects.create(
+        agent=agent,
+        index=0,
+        name="Core",
+        files=[{"path": p, "purpose": ""} for p in ("index.html", "styles.css", "app.js", "extra.js")],
+    )
+
+    body = api_client.post(deploy_url(agent.id)).json()["data"]
+
+    assert body["status"] == "ready" and body["incomplete"] is True and body["missingFiles"] == ["extra.js"]
+    frame = Event.objects.filter(agent=agent, type="deployment_completed").last().payload
+    assert frame["incomplete"] is True and frame["missingFiles"] == ["extra.js"]
+    assert frame["message"] == (
+        "Preview of an incomplete app: extra.js is not written yet. Resume generation to finish it."
+    )
+    assert api_client.get(preview_url(agent.id)).json()["data"]["incomplete"] is True
+
+
+def test_the_same_files_deployed_again_once_the_app_is_complete_are_no_longer_incomplete(api_client, make_agent, user):
+    agent = make_agent(user, status="failed")
+    first = api_client.post(deploy_url(agent.id)).json()["data"]
+    agent.status = "complete"
+    agent.save(update_fields=["status"])
+
+    second = api_client.post(deploy_url(agent.id)).json()["data"]
+
+    assert first["incomplete"] is True and second["incomplete"] is False
+    assert second["deploymentId"] == first["deploymentId"]
 
 
 def test_deploy_is_idempotent_for_unchanged_files(api_client, agent):

@@ -8,6 +8,8 @@
 // that no frame could carry; `{type: "http/messages", before}`: older messages); the page answers with an
 // "http/…" event.
 
+import { rateLimitSentence as waitSentence } from "../wait.js";
+
 export const STATUS_LABELS = {
   created: "Created",
   planning: "Planning",
@@ -161,9 +163,18 @@ export function previewView(state) {
     return { status: `Deployment failed: ${preview.error || "unknown error"}`, url: null, state: "failed" };
   }
   if (preview.status === "ready" && preview.previewUrl) {
+    if (preview.incomplete) return { status: incompleteSentence(preview), url: preview.previewUrl, state: "incomplete" };
     return { status: "Live", url: preview.previewUrl, state: "live" };
   }
   return { status: STATUS_LABELS[preview.status] || preview.status || "", url: null, state: preview.status || "none" };
+}
+
+// A preview published from an unfinished app says what it lacks (docs/architecture.md §12).
+export function incompleteSentence(preview) {
+  const missing = preview.missingFiles || [];
+  const names = missing.length > 5 ? `${missing.slice(0, 5).join(", ")} and ${missing.length - 5} more` : missing.join(", ");
+  const lacking = missing.length ? ` ${names} ${missing.length === 1 ? "is" : "are"} not written yet.` : " Generation did not finish.";
+  return `Incomplete:${lacking} Resume generation to finish it.`;
 }
 
 function snapshotActivity(state) {
@@ -470,11 +481,7 @@ function showError(out, message) {
 }
 
 function rateLimitSentence(error) {
-  const base = (error?.message || "Too many requests.").replace(/\s*Try again in \d+ seconds?\.?$/, "");
-  const retry = error?.retry_after_seconds;
-  if (retry === undefined) return base;
-  const value = Math.max(1, Math.ceil(Number(retry)));
-  return `${base} Try again in ${value} second${value === 1 ? "" : "s"}.`;
+  return waitSentence(error?.message, error?.retry_after_seconds);
 }
 
 function markUnseen(out, tab) {
@@ -592,12 +599,18 @@ const HANDLERS = {
     set(out, { preview: { deploymentId: frame.deploymentId, previewUrl: null, error: null, ...known, status: "building", log } });
   },
   deployment_completed(out, frame) {
-    set(out, {
-      deployRequested: false,
-      preview: { deploymentId: frame.deploymentId, status: "ready", previewUrl: frame.previewUrl, error: null },
-    });
+    const preview = {
+      deploymentId: frame.deploymentId,
+      status: "ready",
+      previewUrl: frame.previewUrl,
+      error: null,
+      incomplete: Boolean(frame.incomplete),
+      missingFiles: frame.missingFiles || [],
+    };
+    set(out, { deployRequested: false, preview });
     markUnseen(out, "preview");
-    if (!isActive(out.state)) setActivity(out, "Your app is ready and its preview is live. Ask for changes in the chat.");
+    if (preview.incomplete) setActivity(out, `The preview shows an incomplete app. ${incompleteSentence(preview)}`);
+    else if (!isActive(out.state)) setActivity(out, "Your app is ready and its preview is live. Ask for changes in the chat.");
   },
   deployment_failed(out, frame) {
     set(out, {
