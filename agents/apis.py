@@ -430,7 +430,8 @@ class PreviewOutputSerializer(serializers.Serializer):
 
     deploymentId = serializers.UUIDField()
     status = serializers.ChoiceField(choices=DeploymentStatus.choices)
-    previewUrl = serializers.CharField(allow_null=True)
+    previewUrl = serializers.CharField(allow_null=True, help_text="this deployment's own, immutable origin")
+    appUrl = serializers.CharField(allow_null=True, help_text="the app's stable origin: its latest deployment")
     error = serializers.CharField(allow_null=True)
     incomplete = serializers.BooleanField(help_text="published from an unfinished (stopped or failed) app")
     missingFiles = serializers.ListField(child=serializers.CharField())
@@ -445,7 +446,7 @@ class AgentDeployPreviewApi(APIView):
         # for backends that build in the background (progress arrives as deployment_* events).
         deployment = agent_deploy_preview(agent=agent, request_host=request.get_host())
         payload = preview_payload(deployment, request_host=request.get_host())
-        keys = ("deploymentId", "status", "previewUrl", "incomplete", "missingFiles")
+        keys = ("deploymentId", "status", "previewUrl", "appUrl", "incomplete", "missingFiles")
         return Response({key: payload[key] for key in keys}, status=202)
 
 

@@ -27,7 +27,7 @@ from agents.models import Agent
 from config.errors import RateLimited
 from config.failures import AtelierError, failure_of
 from config.ratelimits import enforce
-from previews.origins import preview_url
+from previews.origins import app_preview_url, preview_url
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +206,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         """A deployment_completed frame names the preview as this client reaches the server (never stored)."""
         frame = frames.loads(text)
         url = preview_url(deployment_id=frame["deploymentId"], request_host=self.request_host)
-        return frames.dumps({**frame, "previewUrl": url, "previewURL": url})
+        app_url = app_preview_url(agent_id=self.agent.pk, request_host=self.request_host)
+        return frames.dumps({**frame, "previewUrl": url, "previewURL": url, "appUrl": app_url})
 
     async def _reply(self, type: str, **fields):
         # Through the layer, behind the events already on their way: a reply never overtakes an older event.

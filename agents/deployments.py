@@ -26,7 +26,7 @@ from agents.models import Agent, AgentStatus, Phase
 from config.errors import InvalidInput
 from config.ratelimits import enforce
 from previews.models import Deployment, DeploymentStatus
-from previews.origins import preview_url
+from previews.origins import app_preview_url, preview_url
 from previews.services import deployment_prepare, deployment_publish
 
 # build_log: lines are sent in batches (at most one frame per interval), and at most MAX_LOG_LINES per build.
@@ -118,6 +118,7 @@ def _completed(agent: Agent, deployment: Deployment, request_host: str | None, *
         deploymentId=str(deployment.id),
         previewUrl=url,
         previewURL=url,  # VibeSDK's spelling, for its clients
+        appUrl=app_preview_url(agent_id=agent.pk, request_host=request_host),
         incomplete=deployment.incomplete,
         missingFiles=deployment.missing_files,
         message=completed_message(deployment, reused=reused),

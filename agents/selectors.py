@@ -9,7 +9,7 @@ from django.db import transaction
 from agents import frames, payloads
 from agents.models import Agent, Event, File, Message
 from previews.models import Deployment, DeploymentStatus
-from previews.origins import preview_url
+from previews.origins import app_preview_url, preview_url
 from previews.selectors import latest_deployment
 
 
@@ -41,8 +41,8 @@ def conversation(*, agent: Agent) -> list[Message]:
 
 
 def preview_payload(deployment: Deployment | None, *, request_host: str | None = None) -> dict | None:
-    """A deployment as clients see it: `{deploymentId, status, previewUrl, error, incomplete, missingFiles}`
-    (null when none)."""
+    """A deployment as clients see it: `{deploymentId, status, previewUrl, appUrl, error, incomplete,
+    missingFiles}` (null when none)."""
     if deployment is None:
         return None
     ready = deployment.status == DeploymentStatus.READY
@@ -50,6 +50,8 @@ def preview_payload(deployment: Deployment | None, *, request_host: str | None =
         "deploymentId": str(deployment.pk),
         "status": deployment.status,
         "previewUrl": preview_url(deployment_id=deployment.id, request_host=request_host) if ready else None,
+        # The app's stable origin, serving its latest ready deployment: its browser data survives redeploys.
+        "appUrl": app_preview_url(agent_id=deployment.agent_id, request_host=request_host) if ready else None,
         "error": deployment.error or None,
         # Published from an unfinished app (stopped or failed): shown as such, never as ready.
         "incomplete": deployment.incomplete,

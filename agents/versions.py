@@ -32,7 +32,7 @@ from dulwich.object_store import MemoryObjectStore
 from dulwich.objects import Blob, Commit, ShaFile
 from dulwich.repo import MemoryRepo, Repo
 
-from agents.deployments import agent_deploy_preview
+from agents import deployments  # the module: deployments -> selectors -> payloads -> here
 from agents.events import emit
 from agents.models import ACTIVE_STATUSES, Agent, File, GitObject, Phase, Version, VersionKind
 from agents.parsing import UnsafePath, validate_path
@@ -333,7 +333,7 @@ def edit_file(*, agent: Agent, path: str, content: str, user) -> Version:
 def redeploy(agent: Agent) -> None:
     """Publish the files as they are now; a failed deploy reports itself as an event."""
     try:
-        agent_deploy_preview(agent=agent)
+        deployments.agent_deploy_preview(agent=agent)
     except Exception:  # noqa: BLE001 - the version is committed either way; the deploy emits its own failure
         logger.exception("Redeploying agent %s after a version change failed", agent.pk)
 

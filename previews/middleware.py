@@ -1,4 +1,5 @@
-"""The preview origin: `<deployment-id>.<PREVIEW_DOMAIN>` serves that deployment's files and nothing else.
+"""The preview origins: `<deployment-id>.<PREVIEW_DOMAIN>` serves that deployment's files and nothing else;
+`app-<agent-id>.<PREVIEW_DOMAIN>` serves the app's latest ready deployment the same way (previews.origins).
 
 First in MIDDLEWARE, so for a preview host it answers before sessions, CSRF, auth or URL routing run: no
 cookie is read or set and no Django view is reachable there. Every other host passes straight through.
@@ -18,10 +19,12 @@ from django.http.request import split_domain_port
 from django.utils.cache import get_conditional_response
 
 from previews import storage
+from previews.origins import APP_LABEL_PREFIX
 from previews.paths import file_path_for_url
-from previews.selectors import deployment_get_served
+from previews.selectors import deployment_get_latest_served, deployment_get_served
 
 DEPLOYMENT_ID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+APP_LABEL_RE = re.compile(re.escape(APP_LABEL_PREFIX) + f"({DEPLOYMENT_ID_RE.pattern})")
 SAFE_METHODS = ("GET", "HEAD")
 
 CONTENT_TYPES = {
@@ -59,7 +62,8 @@ CSP_WITHOUT_ANCESTORS = (
 
 
 def preview_deployment_id(request: HttpRequest) -> tuple[bool, str | None]:
-    """(is a preview host, the deployment id it names or None). Case-insensitive; the port is ignored."""
+    """(is a preview host, the deployment id it names or serves, or None). Case-insensitive; the port is
+    ignored."""
     try:
         host = request.get_host()
     except DisallowedHost:
@@ -71,7 +75,14 @@ def preview_deployment_id(request: HttpRequest) -> tuple[bool, str | None]:
     if not domain.endswith(f".{preview_domain}"):
         return False, None
     label = domain.removesuffix(f".{preview_domain}")
-    return True, (label if DEPLOYMENT_ID_RE.fullmatch(label) else None)
+    if DEPLOYMENT_ID_RE.fullmatch(label):
+        return True, label
+    app = APP_LABEL_RE.fullmatch(label)
+    if app is None:
+        return True, None
+    # The app's stable origin: whichever of its deployments is the newest ready one, looked up per request.
+    latest = deployment_get_latest_served(agent_id=app.group(1))
+    return True, (str(latest.pk) if latest is not None else None)
 
 
 def atelier_origins() -> list[str]:

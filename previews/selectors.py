@@ -21,6 +21,15 @@ def deployment_get_served(*, deployment_id: uuid.UUID | str) -> Deployment | Non
     ).first()
 
 
+def deployment_get_latest_served(*, agent_id: uuid.UUID | str) -> Deployment | None:
+    """The deployment an app's stable origin serves: its newest one that is ready and not expired."""
+    return (
+        Deployment.objects.filter(agent_id=agent_id, status=DeploymentStatus.READY, expires_at__gt=timezone.now())
+        .order_by("-created_at")
+        .first()
+    )
+
+
 def deployment_get_reusable(*, agent_id: uuid.UUID | str, files_digest: str, backend: str) -> Deployment | None:
     """A ready, unexpired deployment of exactly these files by this backend, newest first."""
     return (

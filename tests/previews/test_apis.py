@@ -30,6 +30,7 @@ def test_deploy_returns_202_with_the_ready_deployment(api_client, agent):
             "deploymentId": str(deployment.id),
             "status": "ready",
             "previewUrl": f"http://{deployment.id}.preview.localhost:8000/",
+            "appUrl": f"http://app-{agent.id}.preview.localhost:8000/",
             "incomplete": False,
             "missingFiles": [],
         },

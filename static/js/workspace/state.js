@@ -42,7 +42,7 @@ export function initialState({ narrow = false } = {}) {
     conversation: [], // {key, id, role, text, imageIds, createdAt, streaming, local, failed}
     olderMessages: null, // the id to page back from when older messages are on the server, else null
     loadingOlder: false,
-    preview: null, // {deploymentId, status, previewUrl, error}
+    preview: null, // {deploymentId, status, previewUrl, appUrl, error, incomplete, missingFiles}
     model: null, // the model that will write code (today's configuration)
     builtWith: null, // the model that wrote this app, when known
     problems: [], // [{code, message, file?}]: what a complete app still has wrong
@@ -163,8 +163,10 @@ export function previewView(state) {
     return { status: `Deployment failed: ${preview.error || "unknown error"}`, url: null, state: "failed" };
   }
   if (preview.status === "ready" && preview.previewUrl) {
-    if (preview.incomplete) return { status: incompleteSentence(preview), url: preview.previewUrl, state: "incomplete" };
-    return { status: "Live", url: preview.previewUrl, state: "live" };
+    // The app's stable origin keeps its browser data across redeploys; `deploymentId` says when to reload.
+    const shown = { url: preview.appUrl || preview.previewUrl, deploymentId: preview.deploymentId };
+    if (preview.incomplete) return { ...shown, status: incompleteSentence(preview), state: "incomplete" };
+    return { ...shown, status: "Live", state: "live" };
   }
   return { status: STATUS_LABELS[preview.status] || preview.status || "", url: null, state: preview.status || "none" };
 }
@@ -603,6 +605,7 @@ const HANDLERS = {
       deploymentId: frame.deploymentId,
       status: "ready",
       previewUrl: frame.previewUrl,
+      appUrl: frame.appUrl || null,
       error: null,
       incomplete: Boolean(frame.incomplete),
       missingFiles: frame.missingFiles || [],

@@ -341,10 +341,12 @@ export function createViews(el, on) {
     }
     el.frame.hidden = !view.url;
     el.previewEmpty.hidden = Boolean(view.url);
-    // Load the app only when someone looks at it; a newer deployment replaces an older one in view.
-    if (view.url && (shownTab(state) === "preview" || iframeUrl) && iframeUrl !== view.url) {
-      iframeUrl = view.url;
-      el.frame.src = view.url;
+    // Load the app only when someone looks at it; a newer deployment replaces an older one in view (at the
+    // same stable URL, so it is loaded again by deployment, not by URL).
+    const shown = view.url ? `${view.url}#${view.deploymentId || ""}` : null;
+    if (view.url && (shownTab(state) === "preview" || iframeUrl) && iframeUrl !== shown) {
+      iframeUrl = shown;
+      el.frame.src = view.url; // setting it, even to the same value, loads it again
     }
   }
 
@@ -396,7 +398,7 @@ export function createViews(el, on) {
       for (const view of views) view(state);
     },
     reloadPreview() {
-      if (iframeUrl) el.frame.src = iframeUrl;
+      if (iframeUrl) el.frame.src = iframeUrl.slice(0, iframeUrl.lastIndexOf("#"));
     },
   };
 }
