@@ -77,6 +77,10 @@ class ProviderOutputSerializer(serializers.Serializer):
     hasKey = serializers.BooleanField(source="has_key")
     lastVerifiedAt = serializers.DateTimeField(source="last_verified_at", allow_null=True)
     lastError = serializers.CharField(source="last_error")
+    status = serializers.ChoiceField(
+        choices=["working", "not working", "unverified"],
+        help_text="a key that is not working is not used by any action until it passes a check",
+    )
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
 
@@ -216,6 +220,9 @@ class ProviderListApi(APIView):
         apiKey = serializers.CharField(
             max_length=1000, allow_blank=True, required=False, default="", write_only=True, trim_whitespace=True
         )
+        verify = serializers.BooleanField(
+            default=True, help_text="check the key now (a failing key is saved as not working and switches nothing)"
+        )
 
     @extend_schema(responses=ProviderOutputSerializer(many=True))
     def get(self, request):
@@ -233,6 +240,7 @@ class ProviderListApi(APIView):
             name=values["name"],
             base_url=values["baseUrl"],
             api_key=values["apiKey"],
+            verify=values["verify"],
         )
         return Response(ProviderOutputSerializer(credential).data, status=status.HTTP_201_CREATED)
 
@@ -242,6 +250,7 @@ class ProviderDetailApi(APIView):
         name = serializers.CharField(max_length=100, allow_blank=True, required=False)
         baseUrl = serializers.CharField(max_length=500, allow_blank=True, required=False)
         apiKey = serializers.CharField(max_length=1000, allow_blank=True, required=False, write_only=True)
+        verify = serializers.BooleanField(default=True, help_text="check a changed key or URL now")
 
     @extend_schema(responses=ProviderOutputSerializer)
     def get(self, request, credential_id: int):
@@ -259,6 +268,7 @@ class ProviderDetailApi(APIView):
             name=values.get("name"),
             base_url=values.get("baseUrl"),
             api_key=values.get("apiKey"),
+            verify=values.get("verify", True),
         )
         return Response(ProviderOutputSerializer(credential).data)
 

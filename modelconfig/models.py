@@ -44,6 +44,18 @@ class ProviderCredential(models.Model):
     def has_key(self) -> bool:
         return bool(self.encrypted_key)
 
+    @property
+    def is_working(self) -> bool:
+        """False once a check of the key failed (`last_error`), until one passes: such a key is not chosen."""
+        return not self.last_error
+
+    @property
+    def status(self) -> str:
+        """ "working" (its last check passed), "not working" (it failed) or "unverified" (never checked)."""
+        if self.last_error:
+            return "not working"
+        return "working" if self.last_verified_at else "unverified"
+
     def set_key(self, key: str) -> None:
         """Store `key` encrypted (an empty key clears it) and remember its masked hint."""
         self.encrypted_key = crypto.encrypt(key) if key else ""

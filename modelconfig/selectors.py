@@ -4,7 +4,8 @@ Resolution order for one action:
 1. the provider: the user's override pins a key (its provider) or names a provider; "automatic" means
    the user's own key (OpenAI first), else the server's (`OPENAI_API_KEY`/`OPENAI_BASE_URL`, then
    `ANTHROPIC_API_KEY`), else the offline model;
-2. the key for that provider: the pinned key, else the user's newest key for it, else the server's;
+2. the key for that provider: the pinned key, else the user's newest working key for it (a key whose last
+   check failed is skipped until it passes one), else the server's;
    when there is none at all, the action runs on the offline model (and says so);
 3. the parameters: the override's, else the action's defaults (`modelconfig.actions`).
 """
@@ -65,7 +66,8 @@ class _UserState:
     credentials: list[ProviderCredential]  # newest first
 
     def newest_credential(self, provider: str) -> ProviderCredential | None:
-        return next((c for c in self.credentials if c.provider == provider), None)
+        """The newest key for `provider` that is not known to fail: a key whose check failed switches nothing."""
+        return next((c for c in self.credentials if c.provider == provider and c.is_working), None)
 
 
 def _user_state(user) -> _UserState:

@@ -65,6 +65,12 @@ def model_config_build(
             raise _invalid(
                 "credentialId", f"This key is for {credential.get_provider_display()}, not {Provider(provider).label}."
             )
+        if not credential.is_working:
+            raise _invalid(
+                "credentialId",
+                f"The key \u201c{credential.name}\u201d does not work ({credential.last_error}). "
+                "Fix it under Provider keys and verify it first.",
+            )
     elif provider in (Provider.OPENAI, Provider.ANTHROPIC) and not _key_available(user=user, provider=provider):
         raise _invalid("provider", f"No {Provider(provider).label} key is set up. Add one under Provider keys.")
     return ModelConfig(
@@ -166,8 +172,10 @@ def _check_key_present(*, provider: str, base_url: str, has_key: bool) -> None:
 
 
 def credential_create(
-    *, user, provider: str, name: str = "", base_url: str = "", api_key: str = ""
+    *, user, provider: str, name: str = "", base_url: str = "", api_key: str = "", verify: bool = False
 ) -> ProviderCredential:
+    """Save a key; with `verify`, check it at once (the API does): a failing key is kept, marked "not working"
+    with the provider's answer, and no action switches to it (`selectors`)."""
     provider = Provider(provider).value
     if provider == Provider.OFFLINE:
         raise _invalid("provider", "The offline model takes no key.")
@@ -180,7 +188,17 @@ def credential_create(
     credential.set_key(api_key)
     credential.save()
     logger.info("User %s added %s credential %s", user.pk, provider, credential.pk)
+    if verify:
+        _verify_quietly(credential)
     return credential
+
+
+def _verify_quietly(credential: ProviderCredential) -> None:
+    """Check the key, recording the outcome on it (credential_verify) rather than raising it."""
+    try:
+        credential_verify(credential=credential)
+    except (ProviderFailed, InvalidInput):
+        credential.refresh_from_db(fields=["last_error", "last_verified_at", "updated_at"])
 
 
 def credential_update(
@@ -189,8 +207,10 @@ def credential_update(
     name: str | None = None,
     base_url: str | None = None,
     api_key: str | None = None,
+    verify: bool = False,
 ) -> ProviderCredential:
-    """Change what is given (None = keep). A new key or URL clears the previous verification."""
+    """Change what is given (None = keep). A new key or URL clears the previous verification, and with
+    `verify` is checked at once, as a new key is."""
     if name is not None:
         credential.name = name.strip() or Provider(credential.provider).label
     if base_url is not None and base_url.strip() != credential.base_url:
@@ -201,6 +221,8 @@ def credential_update(
         credential.last_verified_at, credential.last_error = None, ""
     _check_key_present(provider=credential.provider, base_url=credential.base_url, has_key=credential.has_key)
     credential.save()
+    if verify and credential.last_verified_at is None and not credential.last_error:
+        _verify_quietly(credential)
     return credential
 
 

@@ -297,6 +297,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.split("?")[0] != "/v1/models":
             self._send_error_json(Status(404, f"Unknown path {self.path}"))
             return
+        if self.fake.expected_key is not None and self._sent_key() != self.fake.expected_key:
+            # As the real services do: listing models needs a valid key too (it is how keys are checked).
+            self._send_error_json(Status(401, f"Incorrect API key provided: {self._sent_key()}"))
+            return
         if self.fake.flavor == "openai":
             data = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in self.fake.models]
             self._send_json(200, {"object": "list", "data": data})

@@ -186,17 +186,29 @@ function wireKeyRow(row) {
   });
 }
 
+const KEY_NOTE = "atelier:new-key-note";
+
 function wireAddKey(form) {
   const result = form.querySelector(".mc-result");
+  const note = sessionStorage.getItem(KEY_NOTE);
+  if (note) {
+    sessionStorage.removeItem(KEY_NOTE);
+    show(result, note, !note.includes("not working"));
+  }
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(form.querySelector("button[type=submit]"), async () => {
       const value = (name) => form.elements.namedItem(name).value.trim();
       try {
-        await api("POST", "/api/providers", {
+        show(result, "Saving and checking the key…", true);
+        const key = await api("POST", "/api/providers", {
           provider: value("provider"), name: value("name"), baseUrl: value("baseUrl"), apiKey: value("apiKey"),
         });
         form.reset();
+        // Said again after the reload, beside the form: whether the new key works and what that changed.
+        sessionStorage.setItem(KEY_NOTE, key.status === "not working"
+          ? `Saved “${key.name}” as not working: ${key.lastError} Nothing was switched to it; fix it and press Verify.`
+          : `Saved “${key.name}”: it works, and actions on Automatic use it now.`);
         window.location.reload();
       } catch (error) {
         markInvalid(form, error);

@@ -85,3 +85,25 @@ def test_the_preview_keeps_its_local_storage_across_a_follow_up(signed_in):
     expect(app.locator("body")).to_have_css("background-color", re.compile(r"rgb\((\d{1,2}), (\d{1,2}), (\d{1,2})\)"))
     expect(app.locator("#todo-list li")).to_have_count(1)
     expect(app.locator("#todo-list li")).to_contain_text("Buy oat milk")
+
+
+def test_a_key_that_fails_its_check_is_saved_as_not_working_and_switches_nothing(signed_in):
+    page = signed_in
+    page.goto("/settings/")
+    offline = page.locator(".mc-action .badge-offline")
+    actions = page.locator(".mc-action").count()
+    expect(offline).to_have_count(actions)
+
+    form = page.locator("#add-key")
+    form.get_by_label("Provider").select_option("openai")
+    form.get_by_label("Name").fill("Typo")
+    # No network here: the provider cannot be reached, as with a wrong key the check fails and says why.
+    form.get_by_label("API key").fill("sk-typo-0123456789abcdef")
+    form.get_by_role("button", name="Add key").click()
+
+    expect(form.locator(".mc-result")).to_contain_text("as not working", timeout=30_000)
+    expect(form.locator(".mc-result")).to_contain_text("Nothing was switched to it")
+    row = page.locator("tr[data-credential]")
+    expect(row.locator(".key-status")).to_have_text("Not working")
+    expect(offline).to_have_count(actions)
+    assert "sk-typo-0123456789abcdef" not in page.content()

@@ -56,7 +56,7 @@ def test_the_setting_lets_a_single_user_install_allow_private_urls(api_client, s
     settings.ALLOW_PRIVATE_PROVIDER_URLS = True
     response = api_client.post(
         "/api/providers",
-        {"provider": "openai", "name": "Ollama", "baseUrl": "http://127.0.0.1:11434/v1"},
+        {"provider": "openai", "name": "Ollama", "baseUrl": "http://127.0.0.1:11434/v1", "verify": False},
         format="json",
     )
     assert response.status_code == 201
@@ -75,6 +75,7 @@ def test_a_name_that_rebinds_to_loopback_after_the_save_is_refused_at_connect_ti
             "name": "Rebind",
             "apiKey": "sk-user-0123456789",
             "baseUrl": f"http://rebind.example:{port}/v1",
+            "verify": False,  # the resolutions above are for the call below
         },
         format="json",
     )
