@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agents import catalog, checks, context, lifecycle, packages, prompts, versions
+from agents import catalog, checks, context, lifecycle, packages, prompts, summaries, versions
 from agents.applying import AnswerApplier
 from agents.deployments import agent_deploy_preview
 from agents.events import emit
@@ -121,6 +121,7 @@ def _json_call(
 def generate_blueprint(*, agent: Agent, cancel: CancelToken, on_chunk: Callable[[str], None] | None = None) -> dict:
     """Ask for the blueprint, save it with the chosen template and the first planned phase."""
     images = images_for(Image.objects.filter(agent=agent).values_list("pk", flat=True))
+    summaries.warn_if_images_unseen(agent=agent, action="blueprint", count=len(images))
     offered = catalog.offered()
     if agent.template_name in offered:  # the user chose the template: the model plans for that one only
         offered = {agent.template_name: offered[agent.template_name]}
@@ -578,6 +579,7 @@ def advance(*, agent: Agent, cancel: CancelToken) -> RunOutcome:
         blueprint = generate_blueprint(agent=agent, cancel=cancel, on_chunk=chunks)
         chunks.flush()
         emit(agent.pk, "blueprint_generated", message="Blueprint ready", blueprint=blueprint)
+        summaries.before_build(agent_id=agent.pk, blueprint=blueprint)
         agent.refresh_from_db()
     if not agent.generation_requested:
         return RunOutcome("planned")
@@ -588,6 +590,8 @@ def _generate(*, agent: Agent, cancel: CancelToken) -> RunOutcome:
     planned = sum(len(p.files) for p in Phase.objects.filter(agent=agent))
     lifecycle.start_generation(agent=agent, total_files=planned)
     agent.refresh_from_db()
+    first_build = not Phase.objects.filter(agent=agent, status=PhaseStatus.DONE).exists()
+    built: list[Phase] = []  # what this run implemented, for the summary posted after it
     while True:
         if cancel.is_set():
             raise GenerationCancelled()
@@ -598,6 +602,7 @@ def _generate(*, agent: Agent, cancel: CancelToken) -> RunOutcome:
             if phase is None:
                 break
         implement_phase(agent=agent, phase=phase, cancel=cancel)
+        built.append(phase)
         agent.refresh_from_db()
 
     review(agent=agent, cancel=cancel)
@@ -607,7 +612,10 @@ def _generate(*, agent: Agent, cancel: CancelToken) -> RunOutcome:
     )
     with transaction.atomic():  # the review's commit and the completion: a complete agent is never resumed
         versions.commit_review(agent=agent)
-        outcome = lifecycle.mark_complete(agent_id=agent.pk, problems=_app_problems(agent) + (build_problems or []))
+        problems = _app_problems(agent) + (build_problems or [])
+        outcome = lifecycle.mark_complete(agent_id=agent.pk, problems=problems)
+    agent.refresh_from_db()
+    summaries.after_build(agent=agent, phases=built, first=first_build, problems=len(problems))
     if settings.AUTO_DEPLOY_PREVIEW and build_problems is None:  # a built app was deployed by its build check
         _deploy_preview(agent)
     return outcome

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 
-from agents import jsonlenient, lifecycle, modelcalls, pipeline, prompts
+from agents import jsonlenient, lifecycle, modelcalls, pipeline, prompts, summaries
 from agents.events import emit, seq_counter_init
 from agents.models import Agent, AgentStatus, Image, Message, MessageRole
 from config.errors import Conflict, InvalidInput, NotFound
@@ -104,6 +104,7 @@ def agent_user_suggestion(*, agent: Agent, text: str, image_ids: list[str] | Non
         agent=agent, role=MessageRole.USER, text=text, image_ids=[str(i.pk) for i in images]
     )
     emit(agent.pk, "user_message", message=text, messageId=message.pk, imageIds=message.image_ids)
+    summaries.warn_if_images_unseen(agent=agent, action="phase_implementation", count=len(images))
     try:
         decision = agent_reply(agent=agent, history=history, text=text, images=images)
     except AtelierError as exc:

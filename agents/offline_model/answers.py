@@ -17,7 +17,7 @@ from modelconfig.providers.base import ProviderError
 
 from . import edits
 from .design import spec_from_blueprint, spec_from_request
-from .kinds import CORE_FILES, REACT_TEMPLATE, core_files, kind_of, react_files, react_readme, readme
+from .kinds import CORE_FILES, FALLBACK_KIND, REACT_TEMPLATE, core_files, kind_of, react_files, react_readme, readme
 from .prompt import Prompt
 from .spec import AppSpec
 
@@ -117,7 +117,25 @@ def blueprint_answer(prompt: Prompt) -> str:
     query = prompt.text("user_request") or prompt.raw
     spec = spec_from_request(query)
     blueprint = blueprint_for(spec, templates=prompt.json("templates", []))
+    if kind_of(spec).name == FALLBACK_KIND:
+        # Said before anything is built, in the blueprint the user reads first (and the pipeline posts).
+        blueprint["closestTemplate"] = True
+        blueprint["note"] = closest_template_note(query, spec.title)
     return json.dumps(blueprint, indent=2, ensure_ascii=False)
+
+
+MAX_NOTE_REQUEST_CHARS = 80
+
+
+def closest_template_note(query: str, title: str) -> str:
+    """The offline model saying it has no app of this kind, what it builds instead, and how to get the real one."""
+    request = " ".join(query.split())
+    if len(request) > MAX_NOTE_REQUEST_CHARS:
+        request = request[: MAX_NOTE_REQUEST_CHARS - 1] + "…"
+    return (
+        f"The built-in offline model has no template for \u201c{request}\u201d; it will build a generic list app "
+        f"titled {title} instead. Connect a model in Settings to build what you asked."
+    )
 
 
 # --- Phase plans --------------------------------------------------------------------------------------

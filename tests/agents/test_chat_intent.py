@@ -40,7 +40,7 @@ def test_a_change_request_is_queued_and_builds_a_phase(create_agent):
     services.agent_user_suggestion(agent=agent, text="make it dark")
     wait_for(lambda: _idle(agent))
 
-    reply = Event.objects.filter(agent=agent, type="conversation_response").first().payload
+    reply = Event.objects.filter(agent=agent, type="conversation_response", payload__has_key="intent").get().payload
     assert reply["intent"] == "change"
     assert agent.phases.count() == phases + 1
     assert agent.phases.order_by("-index").first().requests == ["make it dark"]

@@ -179,6 +179,10 @@ export function incompleteSentence(preview) {
   return `Incomplete:${lacking} Resume generation to finish it.`;
 }
 
+// The offline model had no template for the request (its blueprint says so): never "ready".
+const CLOSEST_TEMPLATE =
+  "Built with the offline model's closest template, not exactly what you asked for. Connect a model in Settings to build it.";
+
 function snapshotActivity(state) {
   const writing = writingFile(state);
   switch (state.status) {
@@ -189,6 +193,7 @@ function snapshotActivity(state) {
       return writing ? `Writing ${writing.path}…` : "Generating…";
     case "complete":
       if (state.problems.length) return problemsActivity(state.problems);
+      if (state.blueprint?.closestTemplate) return CLOSEST_TEMPLATE;
       return "Your app is ready. Ask for changes in the chat, or try it in the Preview tab.";
     case "stopped":
       return "Generation stopped. Resume to continue where it left off.";
@@ -556,7 +561,11 @@ const HANDLERS = {
     set(out, {
       planningNext: false,
       problems,
-      activity: problems.length ? problemsActivity(problems) : "Your app is ready. Open the Preview tab to try it.",
+      activity: problems.length
+        ? problemsActivity(problems)
+        : out.state.blueprint?.closestTemplate
+          ? CLOSEST_TEMPLATE
+          : "Your app is ready. Open the Preview tab to try it.",
     });
   },
   // A chat request could not be built (its reason names the fix); the app is as it was. `retry_request`
@@ -613,6 +622,7 @@ const HANDLERS = {
     set(out, { deployRequested: false, preview });
     markUnseen(out, "preview");
     if (preview.incomplete) setActivity(out, `The preview shows an incomplete app. ${incompleteSentence(preview)}`);
+    else if (!isActive(out.state) && out.state.blueprint?.closestTemplate) setActivity(out, CLOSEST_TEMPLATE);
     else if (!isActive(out.state)) setActivity(out, "Your app is ready and its preview is live. Ask for changes in the chat.");
   },
   deployment_failed(out, frame) {
