@@ -1,6 +1,9 @@
 """Read-mostly admin: operators can look at agents, their files and events, and fix a stuck lease."""
 
+import json
+
 from django.contrib import admin
+from django.utils.html import format_html
 
 from agents.models import Agent, Event, File, FileVersion, Image, Message, Phase, UsageRecord
 
@@ -38,7 +41,7 @@ class AgentAdmin(admin.ModelAdmin):
         "id",
         "owner",
         "query",
-        "blueprint",
+        "blueprint_json",
         "template_name",
         "current_phase_index",
         "phase_budget",
@@ -59,6 +62,13 @@ class AgentAdmin(admin.ModelAdmin):
         "generation_requested",
     )
     inlines = [PhaseInline, FileInline]
+
+    @admin.display(description="Blueprint")
+    def blueprint_json(self, agent: Agent) -> str:
+        """The blueprint indented, as it reads, rather than one long line."""
+        if agent.blueprint is None:
+            return "-"
+        return format_html("<pre>{}</pre>", json.dumps(agent.blueprint, indent=2, ensure_ascii=False))
 
 
 @admin.register(File)

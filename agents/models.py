@@ -147,6 +147,9 @@ class FileVersion(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.file.path} before phase {self.phase.index + 1 if self.phase else '?'}"
+
 
 class MessageRole(models.TextChoices):
     USER = "user"
@@ -169,6 +172,10 @@ class Message(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        text = " ".join(self.text.split())
+        return f"{self.role}: {text[:60]}{'…' if len(text) > 60 else ''}"
+
 
 class Event(models.Model):
     """A durable event, persisted before it is broadcast; replayed by seq on reconnect."""
@@ -182,6 +189,9 @@ class Event(models.Model):
     class Meta:
         ordering = ["seq"]
         constraints = [models.UniqueConstraint(fields=["agent", "seq"], name="unique_event_seq")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.type}"
 
 
 def image_upload_to(instance: Image, filename: str) -> str:
@@ -204,6 +214,9 @@ class Image(models.Model):
     def extension(self) -> str:
         return {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}[self.mime_type]
 
+    def __str__(self) -> str:
+        return f"{self.original_name or 'image'} ({self.mime_type}, {self.width}×{self.height})"
+
 
 class UsageRecord(models.Model):
     """Tokens one model call used, for per-agent and per-user totals."""
@@ -216,6 +229,9 @@ class UsageRecord(models.Model):
     tokens_in = models.IntegerField(default=0)
     tokens_out = models.IntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.provider}/{self.model}: {self.tokens_in} in, {self.tokens_out} out"
 
 
 class VersionKind(models.TextChoices):

@@ -6,7 +6,6 @@ workspace) is driven by the page's JavaScript over the HTTP API and the agent so
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
@@ -42,5 +41,6 @@ def apps(request):
 def workspace(request, agent_id):
     agent = selectors.agent_get_for_user(user=request.user, agent_id=agent_id)
     if agent is None:
-        raise Http404("No such app.")
+        # A page of its own (deleted, or another user's: the same words), not Django's debug 404.
+        return render(request, "agents/app_not_found.html", status=404)
     return render(request, "agents/workspace.html", {"agent": agent, "image_limits": IMAGE_LIMITS})

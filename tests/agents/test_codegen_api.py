@@ -345,6 +345,14 @@ def test_usage_per_day(api_client, planned):
     assert body["days"][0]["tokensIn"] > 0
 
 
+def test_usage_on_the_offline_model_is_shown_as_free(api_client, planned):
+    generate(planned)
+    totals = api_client.get("/api/usage").json()["data"]["totals"]
+
+    assert totals["freeTokensIn"] == totals["tokensIn"] > 0
+    assert totals["freeTokensOut"] == totals["tokensOut"] > 0
+
+
 def test_codegen_honours_accept_ndjson(api_client):
     response = api_client.post(
         "/api/agent/codegen", {"query": "a counter"}, format="json", HTTP_ACCEPT="application/x-ndjson"
