@@ -358,6 +358,7 @@ def mark_stopped(*, agent_id) -> RunOutcome:
 def mark_failed(*, agent_id, message: str, code: str) -> RunOutcome:
     Agent.objects.filter(pk=agent_id).update(status=AgentStatus.FAILED, error=message, generation_requested=False)
     emit(agent_id, "error", message=message, **failure(code=code, message=message).socket_frame())
+    _answer_waiting_requests(agent_id=agent_id, reason=message)
     return RunOutcome("failed", message)
 
 
@@ -387,6 +388,23 @@ def fail_requests(*, agent_id, message_ids: list[int], message: str, code: str) 
         problems = Agent.objects.filter(pk=agent_id).values_list("problems", flat=True).first() or []
         return mark_complete(agent_id=agent_id, problems=problems)
     return None
+
+
+def _answer_waiting_requests(*, agent_id, reason: str) -> None:
+    """Chat requests the failed run was to build are answered, not left hanging; they stay queued for Resume."""
+    waiting = list(
+        Message.objects.filter(agent_id=agent_id, role=MessageRole.USER, pending=True).values_list("pk", "text")
+    )
+    if not waiting:
+        return
+    from agents.summaries import assistant_say  # summaries reads models and events; lifecycle is below it
+
+    Message.objects.filter(pk__in=[pk for pk, _ in waiting]).update(error=reason)
+    asked = ", ".join(f"\u201c{' '.join(text.split())[:80]}\u201d" for _, text in waiting)
+    assistant_say(
+        agent_id=agent_id,
+        text=f"I could not work on {asked}: {reason} It is still queued: press Resume once that is fixed.",
+    )
 
 
 def announce_retry(*, agent_id, attempt: int, delay: float, reason: str) -> None:

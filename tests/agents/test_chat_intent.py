@@ -77,3 +77,25 @@ def test_a_real_model_answering_in_prose_is_taken_as_a_change_request(create_age
     assert Agent.objects.get(pk=agent.pk).phase_budget > budget  # queued: room made for its phase
     # The run it started fails on this server's answers; let it end before the test does.
     wait_for(lambda: not Agent.objects.get(pk=agent.pk).lease_owner)
+
+
+def test_a_request_waiting_when_the_key_is_refused_is_answered_and_stays_queued(user, settings):
+    from agents.models import MessageRole
+    from tests.agents.test_generation_on_real_wire import offline_responder
+    from tests.fake_llm import FakeLLMServer, Status
+
+    with FakeLLMServer(flavor="openai", responder=offline_responder) as server:
+        settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = server.base_url, server.api_key
+        agent = services.agent_create(owner=user, query="a counter app")
+        services.agent_generate_blueprint(agent=agent)
+        request = Message.objects.create(agent=agent, role=MessageRole.USER, text="make it dark", pending=True)
+        server.always = Status(401, "Incorrect API key provided")
+
+        generate(agent)
+
+    assert agent.status == AgentStatus.FAILED
+    request.refresh_from_db()
+    assert request.pending and "Settings" in request.error
+    answer = Message.objects.filter(agent=agent, role=MessageRole.ASSISTANT).last().text
+    assert answer.startswith("I could not work on “make it dark”: ")
+    assert "press Resume" in answer and server.api_key not in answer
