@@ -9,6 +9,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from modelconfig import selectors
 from modelconfig.actions import ACTION_SPECS, Action, Provider, ReasoningEffort, server_provider
+from modelconfig.local_servers import local_servers
 from modelconfig.models import MAX_TEMPERATURE, MAX_TOKENS_LIMIT
 from previews.toolchain import toolchain
 
@@ -37,6 +38,12 @@ def settings_page(request):
             "server_provider": Provider(server_provider()).label,
             "server_has_key": server_provider() != Provider.OFFLINE,
             "allow_private_urls": settings.ALLOW_PRIVATE_PROVIDER_URLS,
+            # Offered in one click unless a key already points there.
+            "local_servers": [
+                server
+                for server in local_servers()
+                if not any(c.base_url == server.base_url for c in selectors.credential_list(user=request.user))
+            ],
             "max_temperature": MAX_TEMPERATURE,
             "max_tokens_limit": MAX_TOKENS_LIMIT,
             "framework_apps": toolchain().as_dict(),

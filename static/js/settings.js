@@ -218,7 +218,36 @@ function wireAddKey(form) {
   });
 }
 
+// A model server found on this machine (modelconfig/local_servers.py): added as a key without a key, checked.
+function wireLocalServer(box) {
+  const result = box.querySelector(".mc-result");
+  box.querySelector("[data-role=use-local]").addEventListener("click", (event) => {
+    busy(event.currentTarget, async () => {
+      show(result, "Adding and checking it…", true);
+      try {
+        const key = await api("POST", "/api/providers", {
+          provider: "openai", name: box.dataset.name, baseUrl: box.dataset.baseUrl, apiKey: "",
+        });
+        const model = box.dataset.model;
+        if (key.status !== "not working" && model) {
+          // The server's own model names, not a hosted provider's defaults it does not have.
+          for (const form of root.querySelectorAll("form.mc-config")) {
+            await api("PUT", `/api/model-configs/${form.dataset.action}`, { provider: "openai", model, credentialId: key.id });
+          }
+        }
+        sessionStorage.setItem(KEY_NOTE, key.status === "not working"
+          ? `Saved “${key.name}” as not working: ${key.lastError} Nothing was switched to it.`
+          : `Saved “${key.name}”: it works${model ? `, and every action uses ${model} on it now` : ""}.`);
+        window.location.reload();
+      } catch (error) {
+        show(result, explain(error));
+      }
+    });
+  });
+}
+
 if (root) {
+  root.querySelectorAll(".mc-local").forEach(wireLocalServer);
   root.querySelectorAll("form.mc-config").forEach(wireActionForm);
   root.querySelectorAll("tr[data-credential]").forEach(wireKeyRow);
   const addKey = document.getElementById("add-key");
