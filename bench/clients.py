@@ -134,7 +134,7 @@ class Clients:
         except ConnectionClosed:
             pass
         finally:
-            rcvd = socket.connection.close_rcvd
+            rcvd = socket.connection.protocol.close_rcvd
             socket.closed_code = rcvd.code if rcvd is not None else 1006
 
     def report(self, name: str) -> dict:

@@ -41,6 +41,9 @@ def main() -> None:
         endpoints=[f"tcp:port={args.port}:interface=127.0.0.1"],
         signal_handlers=True,
         verbosity=0,
+        # As bench.common.daphne: handshake storms on a loaded machine outlast the defaults.
+        websocket_connect_timeout=60,
+        websocket_handshake_timeout=60,
         ready_callable=lambda: say({"ready": True, "port": args.port}),
     )
     threading.Thread(target=control, name="bench-emitter", daemon=True).start()
