@@ -35,6 +35,8 @@ MAX_FRAME_BYTES = 64 * 1024  # from the client
 # A `user_suggestion` with inline base64 `images` (VibeSDK's client) may be larger, up to daphne's own cap.
 MAX_IMAGE_FRAME_BYTES = 1024 * 1024
 CATCH_UP_BATCH = 200
+# Layer messages forwarded at most per wake-up of a socket that is behind (AgentConsumer._drain_layer).
+DRAIN_BATCH = 100
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -143,10 +145,29 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         kind = message["type"]
         if kind == LAYER_TYPE:
             await self.agent_event(message)
+            await self._drain_layer()
         elif kind == OVERFLOW:
             await self.layer_overflow(message)
         else:
             await super().dispatch(message)
+
+    async def _drain_layer(self):
+        """Forward what the layer already holds for this socket (a socket that fell behind) in one go: each
+        message taken through Channels' loop costs a task and an `asyncio.wait`. Bounded, so the client's
+        own messages are still read between batches."""
+        take = getattr(self.channel_layer, "receive_nowait", None)
+        if take is None:
+            return
+        for _ in range(DRAIN_BATCH):
+            message = take(self.channel_name)
+            if message is None:
+                return
+            if message["type"] == LAYER_TYPE:
+                await self.agent_event(message)
+            elif message["type"] == OVERFLOW:
+                await self.layer_overflow(message)
+            else:
+                await super().dispatch(message)
 
     async def agent_event(self, message):
         """Forward one frame, in seq order, never a durable one twice, and never past a hole.

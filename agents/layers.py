@@ -8,7 +8,9 @@ agent consumer replays durable events from the database instead of losing them. 
   (frames travel as pre-serialised text and are never mutated);
 - the expiry sweep, which walks every channel and group, runs at most once a second instead of on every
   send and receive;
-- `send()` to one channel (replies to a socket) is not capped: a reply is never dropped.
+- `send()` to one channel (replies to a socket) is not capped: a reply is never dropped;
+- `receive_nowait()` hands over a message already queued, so a consumer that is behind takes its backlog
+  without a task and an `asyncio.wait` per message (agents.consumers).
 """
 
 from __future__ import annotations
@@ -66,6 +68,19 @@ class EventsInMemoryChannelLayer(InMemoryChannelLayer):
         finally:
             if queue.empty() and self.channels.get(channel) is queue:
                 self.channels.pop(channel, None)
+        return message
+
+    def receive_nowait(self, channel: str) -> dict | None:
+        """The next message for `channel` if one is already queued (or the overflow notice), else None."""
+        if channel in self.overflowed:
+            self.overflowed.discard(channel)
+            return {"type": OVERFLOW}
+        queue = self.channels.get(channel)
+        if queue is None or queue.empty():
+            return None
+        _, message = queue.get_nowait()
+        if queue.empty() and self.channels.get(channel) is queue:
+            self.channels.pop(channel, None)
         return message
 
     def _maybe_clean(self) -> None:

@@ -15,20 +15,20 @@ from config.server import leave_body_parsing_to_django  # noqa: E402
 
 leave_body_parsing_to_django()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from agents.realtime import ServerLoopMiddleware  # noqa: E402
 from agents.routing import websocket_urlpatterns  # noqa: E402
 from config.origins import SocketOriginValidator  # noqa: E402
+from config.socket_auth import SocketAuthMiddlewareStack  # noqa: E402
 
 application = ServerLoopMiddleware(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
             # Same origin, scheme and port included; never a preview host; no Origin only with a ticket.
-            "websocket": SocketOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+            "websocket": SocketOriginValidator(SocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
         }
     )
 )
