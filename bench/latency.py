@@ -4,7 +4,8 @@ Configurations, each with the same clients, agents and schedule:
 - `raw`: the baseline, a bare `websockets` server fanning frames out (bench.raw_server);
 - `embedded`: one daphne process, in-memory layer, SQLite, `emit()` inside that process (bench.server);
 - `redis`: two daphne processes, the Redis layer, PostgreSQL, `emit()` in a third process (bench.emitter),
-  clients split across both daphnes.
+  clients split across both daphnes;
+- `redis-pubsub`: the same with channels-redis's pub/sub layer (`ATELIER_CHANNEL_LAYER=pubsub`).
 Each agent is watched by `fanout` sockets; sockets authenticate with a browser session and an Origin.
 Loads: a steady rate per agent, and bursts of events per agent emitted back to back.
 Machine states: every configuration is measured on the machine as it is ("quiet"), then again with a
@@ -102,17 +103,18 @@ def _embedded(stack: ExitStack, agents: int) -> Setup:
     )
 
 
-def _redis(stack: ExitStack, agents: int, redis_url: str) -> Setup:
-    deployment = stack.enter_context(Deployment("latency-redis", postgres=True, redis_url=redis_url))
+def _redis(stack: ExitStack, agents: int, redis_url: str, name: str = "redis") -> Setup:
+    deployment = stack.enter_context(Deployment(f"latency-{name}", postgres=True, redis_url=redis_url))
     deployment.setup(agents=agents)
+    env = deployment.env(ATELIER_CHANNEL_LAYER="pubsub" if name == "redis-pubsub" else "core")
     # Started together, then waited for: each takes seconds to import Django.
-    servers = [stack.enter_context(daphne(f"latency-redis-daphne-{i}", env=deployment.env())) for i in range(2)]
-    emitter = stack.enter_context(Child("latency-redis-emitter", [PYTHON, "-m", "bench.emitter"], env=deployment.env()))
+    servers = [stack.enter_context(daphne(f"latency-{name}-daphne-{i}", env=env)) for i in range(2)]
+    emitter = stack.enter_context(Child(f"latency-{name}-emitter", [PYTHON, "-m", "bench.emitter"], env=env))
     for server in servers:
         server.wait_ready()
     emitter.answer(timeout=60)
     return Setup(
-        "redis",
+        name,
         [f"ws://127.0.0.1:{s.port}" for s in servers],
         deployment.agent_ids,
         emitter,
@@ -321,7 +323,7 @@ def run(
     *,
     smoke: bool = False,
     redis_url: str | None = None,
-    configs: tuple[str, ...] = ("raw", "embedded", "redis"),
+    configs: tuple[str, ...] = ("raw", "embedded", "redis", "redis-pubsub"),
     profile: bool = False,
     sizes: Sizes | None = None,
     machines: tuple[str, ...] | None = None,
@@ -345,12 +347,12 @@ def run(
 
     for machine in machines:
         for config in configs:
-            if config == "redis":
+            if config.startswith("redis"):
                 pg_url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
                 missing = [url for url in (redis_url, pg_url) if not reachable(url)]
                 if missing:
                     skipped[config] = f"not reachable: {', '.join(missing)}"
-                    echo(f"  redis configuration skipped: {skipped[config]}")
+                    echo(f"  {config} configuration skipped: {skipped[config]}")
                     continue
             with ExitStack() as stack:
                 if config == "raw":
@@ -358,7 +360,7 @@ def run(
                 elif config == "embedded":
                     setup = _embedded(stack, max_agents)
                 else:
-                    setup = _redis(stack, max_agents, redis_url)
+                    setup = _redis(stack, max_agents, redis_url, config)
                 if machine == "loaded":
                     stack.enter_context(_Burner())
 
@@ -389,7 +391,7 @@ def _find(rows: list[dict], config: str, sockets: int, load: str, machine: str =
 
 
 # CPU per delivered frame, as a multiple of the raw server's in the same run (the event-stream issue).
-CPU_TARGETS = {"embedded": 3.0, "redis": 5.0}
+CPU_TARGETS = {"embedded": 3.0, "redis": 5.0, "redis-pubsub": 5.0}
 
 
 def summarise(rows: list[dict]) -> list[dict]:

@@ -220,6 +220,20 @@ if REDIS_URL:
             },
         }
     }
+    # `pubsub`: channels-redis's pub/sub layer, one PUBLISH per group message that each process receives once
+    # and fans out to its own sockets (the default `core` layer takes one Redis round trip per message per
+    # member). It has no capacity: a socket that falls behind is caught up from `prevDurableSeq` holes, as
+    # with any loss (docs/architecture.md §6). Measured in bench/README.md; opt-in until it has run longer.
+    CHANNEL_LAYER = env.str("ATELIER_CHANNEL_LAYER", default="core")
+    if CHANNEL_LAYER == "pubsub":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 5}]},
+            }
+        }
+    elif CHANNEL_LAYER != "core":
+        raise ImproperlyConfigured(f"ATELIER_CHANNEL_LAYER must be core or pubsub, not {CHANNEL_LAYER!r}")
 else:
     CACHES = {
         "default": {

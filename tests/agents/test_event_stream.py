@@ -3,6 +3,7 @@ channel layer drops (docs: the event-stream issue; DESIGN.md §6)."""
 
 import asyncio
 import threading
+import uuid
 
 import pytest
 from channels.db import database_sync_to_async
@@ -10,6 +11,7 @@ from channels.db import database_sync_to_async
 from agents.events import emit
 from agents.models import Event
 from tests.agents.ws import next_frame, open_socket
+from tests.support.services import SERVICE_URLS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
@@ -120,4 +122,20 @@ async def test_each_durable_frame_names_the_durable_seq_before_it(planned_agent,
     rows = await _durable_rows(planned_agent.pk, connected["seq"])
     previous = [connected["seq"]] + [row["seq"] for row in rows[:-1]]
     assert [row["prevDurableSeq"] for row in rows] == previous
+    await communicator.disconnect()
+
+
+@pytest.mark.redis
+async def test_on_the_redis_pubsub_layer_a_live_socket_gets_every_durable_event_in_order(planned_agent, user, settings):
+    # ATELIER_CHANNEL_LAYER=pubsub: one publish per group message, fanned out in each process.
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [SERVICE_URLS["redis"]], "prefix": f"events-test-{uuid.uuid4().hex[:8]}"},
+        }
+    }
+    communicator = await open_socket(planned_agent.pk, user)
+    connected = await next_frame(communicator)
+    await asyncio.to_thread(_flood, planned_agent.pk, 60)
+    await _assert_socket_got_every_durable_event_in_order(communicator, planned_agent.pk, connected["seq"])
     await communicator.disconnect()
