@@ -400,9 +400,11 @@ def implement_file(
         content = _polish(path, content)
     if not requests and not initial and not polish:
         requests = _phase_requests(phase)
+    # A React app's global stylesheet takes the edits the static app's styles.css would.
+    edited_as = {"src/index.css": "styles.css"}.get(path, path) if react else path
     for request in requests:
         for change in edits.changes_in(request):
-            content = edits.apply(change, path, content)
+            content = edits.apply(change, edited_as, content)
     return content
 
 

@@ -15,10 +15,11 @@ import zipfile
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 from django.test import Client
 
 from agents import catalog, packages, pipeline, services
-from agents.models import AgentStatus, Event, File
+from agents.models import Agent, AgentStatus, Event, File, Message, MessageRole
 from modelconfig.providers.base import CancelToken
 from previews.toolchain import toolchain
 from tests.agents import misbehaving
@@ -119,6 +120,19 @@ def test_the_offline_model_writes_a_react_todo_app_on_the_template(user, no_auto
     assert "<title>Todo List</title>" in files["index.html"]
     assert "npm ci" in files["README.md"]
     assert not {"app.js", "styles.css"} & set(files)
+
+
+@pytest.mark.sandbox
+def test_a_follow_up_on_a_react_app_changes_its_stylesheet(user, no_auto_build):
+    agent = react_agent(user)
+    generate(agent)
+    Message.objects.create(agent=agent, role=MessageRole.USER, text="make it dark", pending=True)
+    Agent.objects.filter(pk=agent.pk).update(phase_budget=F("phase_budget") + 2)
+    generate(agent)
+
+    assert agent.status == AgentStatus.COMPLETE, agent.error
+    assert "atelier:dark-mode" in files_of(agent)["src/index.css"]
+    assert "styles.css" not in files_of(agent)
 
 
 @pytest.mark.sandbox
