@@ -1,4 +1,7 @@
-"""`python -m bench {latency,ndjson,pipeline,memory,all} [--smoke]`: run benchmarks, print tables, write JSON."""
+"""`python -m bench {latency,ndjson,pipeline,memory,build,all} [--smoke]`: run benchmarks, print tables, write JSON.
+
+`build` (react-vite preview builds in the sandbox) needs node, npm, bwrap and the npm registry: not in `all`.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +23,10 @@ def run_one(name: str, *, smoke: bool, profile: bool) -> dict:
         from bench import ndjson
 
         return ndjson.run(smoke=smoke)
+    if name == "build":
+        from bench import build
+
+        return build.run(smoke=smoke)
     if name == "pipeline":
         from bench import pipeline
 
@@ -31,7 +38,7 @@ def run_one(name: str, *, smoke: bool, profile: bool) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("benchmark", choices=[*BENCHMARKS, "all"])
+    parser.add_argument("benchmark", choices=[*BENCHMARKS, "build", "all"])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks that it runs, measures nothing")
     parser.add_argument(
         "--profile",

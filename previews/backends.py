@@ -89,7 +89,8 @@ class BuildBackend(PreviewBackend):
             raise BuildFailed(f"Downloading the app's packages failed: {exc}") from exc
         root = Path(settings.PREVIEW_ROOT)
         root.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=".work-", dir=root))
+        # Named like a staging folder, so `prune_previews` removes one a crash left behind.
+        work = Path(tempfile.mkdtemp(prefix=f"{storage.STAGING_PREFIX}work-", dir=root))
         try:
             try:
                 storage.write_files(work, dict(files))

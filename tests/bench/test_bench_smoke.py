@@ -64,3 +64,15 @@ def test_memory_smoke_holds_idle_sockets_on_both_servers(tmp_path):
         assert [step["sockets"] for step in server["steps"]] == [0, *memory.SMOKE.counts]
         assert all(step["rss_mib"] > 0 for step in server["steps"])
     assert _written(tmp_path, "memory")["servers"]
+
+
+@pytest.mark.slow
+@pytest.mark.sandbox
+@pytest.mark.timeout(600)
+def test_build_smoke_builds_cold_and_cached_and_measures_the_sandbox(tmp_path):
+    from bench import build
+
+    result = build.run(smoke=True, echo=lambda *_: None)
+    assert result["first"]["download_s"] > 0 and result["cached"]["build_s"] > 0
+    assert result["overhead_ratio"] is not None
+    assert _written(tmp_path, "build")["baseline"]
