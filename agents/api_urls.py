@@ -10,6 +10,11 @@ urlpatterns = [
     path("agent/<uuid:agent_id>/connect", apis.AgentConnectApi.as_view(), name="agent-connect"),
     path("agent/<uuid:agent_id>/images", apis.AgentImagesApi.as_view(), name="agent-images"),
     path("agent/<uuid:agent_id>/images/<uuid:image_id>", image_apis.AgentImageApi.as_view(), name="agent-image"),
+    path(
+        "agent/<uuid:agent_id>/self-checks/<uuid:check_id>/screenshot",
+        image_apis.SelfCheckScreenshotApi.as_view(),
+        name="agent-self-check-screenshot",
+    ),
     path("agent/<uuid:agent_id>/export", apis.AgentExportApi.as_view(), name="agent-export"),
     path("agent/<uuid:agent_id>/events", apis.AgentEventsApi.as_view(), name="agent-events"),
     path("agent/<uuid:agent_id>/messages", apis.AgentMessagesApi.as_view(), name="agent-messages"),

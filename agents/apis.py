@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.http import HttpResponse, StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -236,6 +237,14 @@ class AgentListApi(APIView):
         status = serializers.CharField()
         createdAt = serializers.DateTimeField(source="created_at")
         updatedAt = serializers.DateTimeField(source="updated_at")
+        # The latest self-check screenshot (the apps list shows it as the app's thumbnail), or null.
+        thumbnailUrl = serializers.SerializerMethodField()
+
+        def get_thumbnailUrl(self, agent) -> str | None:
+            if agent.thumbnail_check_id is None:
+                return None
+            kwargs = {"agent_id": agent.pk, "check_id": agent.thumbnail_check_id}
+            return reverse("agent-self-check-screenshot", kwargs=kwargs)
 
     @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request):

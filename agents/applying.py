@@ -4,6 +4,7 @@ The parser (`agents.parsing`) reports whole files, edit blocks, appends and diff
 what each means for the files as they are, and hands only whole, finished contents to the writer:
 
 - Only planned paths are written, and never a file the model saw only as an outline (agents.context).
+  A fix round (agents.fixes) passes `only`: the files involved in its findings, and nothing else is written.
   A path outside the plan whose base name matches exactly one planned (or existing) file is mapped to it
   (`src/app.js` -> `app.js`); any other is dropped, never saved.
 - A whole file that elides content ("// ... rest of the file unchanged ...") is not saved.
@@ -44,11 +45,13 @@ class AnswerApplier:
         planned: Iterable[str],
         warn: Warn,
         outlined: Iterable[str] = (),
+        only: Iterable[str] | None = None,
     ):
         self.saver = saver
         self.outlined = frozenset(outlined)
+        self.only = None if only is None else frozenset(only)
         self.files = dict(files)  # complete contents as they are now
-        self.known = set(planned) | set(files)
+        self.known = set(planned) | set(files) | set(self.only or ())
         self.warn = warn
         self.needs_whole: dict[str, str] = {}
         self._working: dict[str, str] = {}  # edited copies, saved at the end
@@ -76,6 +79,13 @@ class AnswerApplier:
                 code="OUTLINED_FILE",
                 file_path=target,
                 message=f"The model changed {target}, which it was shown only as an outline; dropped.",
+            )
+            return None
+        if target is not None and self.only is not None and target not in self.only:
+            self.warn(
+                code="OUTSIDE_FIX",
+                file_path=target,
+                message=f"The model changed {target}, which the fix did not involve; dropped.",
             )
             return None
         return target

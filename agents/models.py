@@ -290,3 +290,39 @@ class GitObject(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agent", "sha"], name="unique_git_object")]
+
+
+class SelfCheckStatus(models.TextChoices):
+    RUNNING = "running"
+    PASSED = "passed"
+    PROBLEMS = "problems"
+    SKIPPED = "skipped"
+
+
+def self_check_upload_to(instance: SelfCheck, filename: str) -> str:
+    return f"self-checks/{instance.agent_id}/{uuid.uuid4().hex}.png"
+
+
+class SelfCheck(models.Model):
+    """One opening of the app's preview in a browser (agents.selfchecks): what broke, and a screenshot.
+
+    `round` is how many fix rounds of the phase came before it (0: the phase as written). `files_digest`
+    says which files it saw, so a final check of unchanged files reuses it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="self_checks")
+    phase = models.ForeignKey(Phase, null=True, blank=True, on_delete=models.SET_NULL, related_name="self_checks")
+    round = models.IntegerField(default=0)
+    final = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=SelfCheckStatus.choices, default=SelfCheckStatus.RUNNING)
+    problems = models.JSONField(default=list, blank=True)  # [{code, message, file?, line?, column?}]
+    note = models.TextField(blank=True)
+    screenshot = models.FileField(upload_to=self_check_upload_to, blank=True)
+    files_digest = models.CharField(max_length=64, blank=True)
+    seconds = models.FloatField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["agent", "created_at"], name="selfcheck_agent_created")]

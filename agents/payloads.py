@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 
+from django.urls import reverse
+
 from agents import selectors, versions, vibesdk
 from agents.frames import FRAME_MARGIN, MESSAGE_CHARS, contents_url, dumps, json_size, max_frame_bytes
-from agents.models import File, Message, Phase
+from agents.models import File, Message, Phase, SelfCheck, SelfCheckStatus
 from modelconfig.selectors import model_info
 
 # The newest messages the snapshot carries at most; older ones are paged over HTTP.
@@ -33,6 +35,37 @@ def phase_payload(phase: Phase) -> dict:
         "files": [{"path": f["path"], "purpose": f.get("purpose", "")} for f in phase.files],
         "status": phase.status,
     }
+
+
+def self_check_screenshot_url(check: SelfCheck) -> str | None:
+    """Where the check's screenshot is served to the app's owner (a path on Atelier's own origin)."""
+    if not check.screenshot:
+        return None
+    return reverse("agent-self-check-screenshot", kwargs={"agent_id": check.agent_id, "check_id": check.pk})
+
+
+def self_check_payload(check: SelfCheck) -> dict:
+    """One browser check (agents.selfchecks): the `self_check_completed` frame's fields and the snapshot's."""
+    return {
+        "checkId": str(check.pk),
+        "phaseIndex": check.phase.index if check.phase_id else None,
+        "round": check.round,
+        "final": check.final,
+        "status": check.status,
+        "problems": list(check.problems),
+        "screenshotUrl": self_check_screenshot_url(check),
+        "note": check.note,
+        "seconds": check.seconds,
+    }
+
+
+def latest_self_checks(agent) -> list[dict]:
+    """The last finished check of each phase (and the final one), in order: what the plan shows."""
+    latest: dict[tuple, SelfCheck] = {}
+    checks = SelfCheck.objects.filter(agent=agent).exclude(status=SelfCheckStatus.RUNNING).select_related("phase")
+    for check in checks.order_by("created_at"):
+        latest[(check.final, check.phase.index if check.phase_id else -1)] = check
+    return [self_check_payload(latest[key]) for key in sorted(latest)]
 
 
 def file_status(file: File) -> str:
@@ -82,6 +115,7 @@ def _agent_fields(agent, request_host: str | None) -> dict:
         "template": agent.template_name,
         "phases": [phase_payload(p) for p in Phase.objects.filter(agent=agent).order_by("index")],
         "preview": selectors.agent_latest_preview(agent=agent, request_host=request_host),
+        "selfChecks": latest_self_checks(agent),
         "model": model_info(user=agent.owner),
         "usage": {"tokensIn": agent.tokens_in, "tokensOut": agent.tokens_out},
         "createdAt": agent.created_at.isoformat(),

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agents import catalog, checks, context, lifecycle, packages, prompts, summaries, versions
+from agents import catalog, checks, context, lifecycle, packages, prompts, selfchecks, summaries, versions
 from agents.applying import AnswerApplier
 from agents.deployments import agent_deploy_preview
 from agents.events import emit
@@ -271,9 +271,17 @@ class _FileWriter:
 
 
 def _stream_files(
-    *, agent: Agent, phase: Phase, action: str, messages, cancel: CancelToken, ask_again: bool = True
+    *,
+    agent: Agent,
+    phase: Phase,
+    action: str,
+    messages,
+    cancel: CancelToken,
+    ask_again: bool = True,
+    only: list[str] | None = None,
 ) -> list[str]:
-    """Stream one answer into the files; a file that could not be taken as written is asked for again whole."""
+    """Stream one answer into the files; a file that could not be taken as written is asked for again whole.
+    `only`: the files the answer may change (a fix round's), none other."""
     writer = _FileWriter(agent=agent, phase=phase)
     applier = AnswerApplier(
         saver=writer,
@@ -281,6 +289,7 @@ def _stream_files(
         planned=_planned_paths(agent),
         warn=partial(warn, agent.pk),
         outlined=getattr(messages, "outlined", ()),
+        only=only,
     )
     # A review's prose quotes code in Markdown blocks; only heredocs and edit blocks change files there.
     parser = HeredocParser(**applier.callbacks(), markdown_files=action != "code_review")
@@ -312,7 +321,13 @@ def _stream_files(
                 ),
             )
             _stream_files(
-                agent=agent, phase=phase, action="file_regeneration", messages=retry, cancel=cancel, ask_again=False
+                agent=agent,
+                phase=phase,
+                action="file_regeneration",
+                messages=retry,
+                cancel=cancel,
+                ask_again=False,
+                only=only,
             )
     return writer.written
 
@@ -403,6 +418,7 @@ def implement_phase(*, agent: Agent, phase: Phase, cancel: CancelToken) -> None:
     emit(agent.pk, "phase_validating", message=f"Validating files for phase: {phase.name}", phase=phase_payload(phase))
     _check_phase(agent=agent, phase=phase, cancel=cancel)
     emit(agent.pk, "phase_validated", message=f"Files validated for phase: {phase.name}", phase=phase_payload(phase))
+    selfchecks.check_phase(agent=agent, phase=phase, cancel=cancel)  # the browser's look, and its fix rounds
 
     phase.status = PhaseStatus.DONE
     with transaction.atomic():  # with its event, as in _FileWriter.on_close: a resumed run skips a done phase
@@ -610,9 +626,12 @@ def _generate(*, agent: Agent, cancel: CancelToken) -> RunOutcome:
     build_problems = (
         _build_and_fix(agent=agent, cancel=cancel) if settings.AUTO_DEPLOY_PREVIEW and _builds(agent) else None
     )
+    last = Phase.objects.filter(agent=agent).order_by("-index").first()
+    in_browser = [] if build_problems else selfchecks.final_check(agent=agent, phase=last, cancel=cancel)
     with transaction.atomic():  # the review's commit and the completion: a complete agent is never resumed
         versions.commit_review(agent=agent)
         problems = _app_problems(agent) + (build_problems or [])
+        problems += [p.as_dict() for p in in_browser if p.as_dict() not in problems]
         outcome = lifecycle.mark_complete(agent_id=agent.pk, problems=problems)
     agent.refresh_from_db()
     summaries.after_build(agent=agent, phases=built, first=first_build, problems=len(problems))

@@ -15,11 +15,13 @@ from agents.events import emit
 
 @dataclass(frozen=True)
 class Problem:
-    """What is wrong, in one sentence a user understands; `file` when it is about one file."""
+    """What is wrong, in one sentence a user understands; `file` (and `line`, `column`) when it is about one file."""
 
     code: str
     message: str
     file: str | None = None
+    line: int | None = None
+    column: int | None = None
 
     def as_dict(self) -> dict:
         return {key: value for key, value in asdict(self).items() if value is not None}

@@ -249,6 +249,23 @@ controls without labels or keyboard access.
 Answer with a short review in plain text (a few lines), then the edit blocks that fix each problem. If \
 nothing needs fixing, write the review only, with no blocks. Do not change files for matters of taste."""
 
+FIX_SYSTEM = f"""{_ROLE}
+Fix the app in <blueprint>: it was checked after the phase in <phase>, and <findings> lists what went \
+wrong, each with the error text and, where the check gave them, the file and line. <source> says which \
+check found them: "browser" (the app opened in a real browser: uncaught exceptions, console errors, files \
+that answered 404, requests that left the app's origin, also after clicking each button) or "build".
+
+{_APP_RULES}
+
+{_INPUT_FORMAT}
+
+{_FILE_FORMAT}
+
+Change only the files in <files_to_write>, and only as much as the fix needs: find the cause of each \
+finding (an id that app.js looks up but index.html lacks, a function called before it is defined, a \
+file referenced but never written) and fix it there. Keep everything else as it is. Answer with the \
+heredocs and edit blocks only."""
+
 CONVERSATION_SYSTEM = f"""{_ROLE}
 You are chatting with the user about the app being built (described in <blueprint>, which is null \
 before the blueprint exists). The conversation so far is in <conversation>; the user's new message is \
@@ -282,6 +299,8 @@ SECTIONS = (
     "problem",
     "current_files",
     "phases_left",
+    "findings",
+    "source",
     "conversation",
     "message",
 )
@@ -433,6 +452,27 @@ def file_regeneration_messages(
         parts.append(_text_section("problem", problem))
     parts += [_files_section(files), "Write the file in <files_to_write> as one heredoc block, whole."]
     return [ChatMessage(role="system", content=FILE_REGENERATION_SYSTEM), _user_message(parts)]
+
+
+def fix_messages(
+    *, blueprint: dict, phase: dict, files: dict[str, str], files_to_write: list[str], findings: list[dict], source: str
+) -> list[ChatMessage]:
+    """Ask for a fix round: `findings` ([{code, message, file?, line?}]) come from the check named by `source`."""
+    return [
+        ChatMessage(role="system", content=FIX_SYSTEM),
+        _user_message(
+            [
+                "Fix what the check found.",
+                _json_section("blueprint", blueprint),
+                _json_section("phase", _phase_summary(phase)),
+                _text_section("source", source),
+                _json_section("findings", list(findings)),
+                _json_section("files_to_write", list(files_to_write)),
+                _files_section(files),
+                "Change only the files in <files_to_write>: new ones as heredocs, existing ones as edit blocks.",
+            ]
+        ),
+    ]
 
 
 def code_review_messages(*, blueprint: dict, files: dict[str, str]) -> list[ChatMessage]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from agents import frames, payloads
-from agents.models import Agent, Event, File, Message
+from agents.models import Agent, Event, File, Message, SelfCheck
 from previews.models import Deployment, DeploymentStatus
 from previews.origins import app_preview_url, preview_url
 from previews.selectors import latest_deployment
@@ -26,7 +27,13 @@ def agent_get_for_user(*, user, agent_id: uuid.UUID | str) -> Agent | None:
 
 
 def agent_list_for_user(*, user):
-    return Agent.objects.filter(owner=user).order_by("-created_at")
+    """The user's apps, newest first, each with `thumbnail_check_id`: its latest self-check screenshot's."""
+    shots = SelfCheck.objects.filter(agent=OuterRef("pk")).exclude(screenshot="").order_by("-created_at")
+    return (
+        Agent.objects.filter(owner=user)
+        .annotate(thumbnail_check_id=Subquery(shots.values("pk")[:1]))
+        .order_by("-created_at")
+    )
 
 
 def agent_files(*, agent: Agent, complete_only: bool = True) -> dict[str, str]:

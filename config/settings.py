@@ -313,6 +313,15 @@ AGENT_MAX_CRASHES = env.int("ATELIER_AGENT_MAX_CRASHES", default=3)
 # The circuit breaker: model calls one agent may make in any hour, whatever the cause.
 PROVIDER_CALLS_PER_HOUR = env.int("ATELIER_PROVIDER_CALLS_PER_HOUR", default=400)
 
+# The self-check (agents/selfchecks.py, issue #20): after each phase the worker opens the deployed preview in
+# headless Chromium and feeds what breaks into at most SELF_CHECK_MAX_FIX_ROUNDS fix rounds. The worker
+# serves the preview origin to that browser itself (from the published deployment, through the previews
+# middleware), so it needs no route to a web process. Off in tests unless a test turns it on.
+SELF_CHECK = env.bool("ATELIER_SELF_CHECK", default=not TESTING)
+SELF_CHECK_CHROMIUM = env.str("ATELIER_SELF_CHECK_CHROMIUM", default="/usr/bin/chromium")
+SELF_CHECK_TIMEOUT = env.float("ATELIER_SELF_CHECK_TIMEOUT", default=20.0)
+SELF_CHECK_MAX_FIX_ROUNDS = env.int("ATELIER_SELF_CHECK_MAX_FIX_ROUNDS", default=2)
+
 # The event stream: no WebSocket frame is larger than this (daphne closes a socket on one over 1 MiB).
 MAX_FRAME_BYTES = env.int("ATELIER_MAX_FRAME_BYTES", default=256 * 1024)
 # What a model may write (agents/limits.py): past any of these the run stops, says which, keeps what was saved.

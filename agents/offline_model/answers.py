@@ -413,6 +413,8 @@ def _purposes(phase: Mapping[str, object]) -> dict[str, str]:
 
 
 def implementation_answer(prompt: Prompt) -> str:
+    if "findings" in prompt.sections:
+        return fix_answer(prompt)
     blueprint = prompt.require_dict("blueprint")
     phase = prompt.require_dict("phase")
     purposes = _purposes(phase)
@@ -432,6 +434,37 @@ def implementation_answer(prompt: Prompt) -> str:
         )
         for path in paths
     }
+    return heredocs(written)
+
+
+def fix_answer(prompt: Prompt) -> str:
+    """A fix round (prompts.fix_messages): each file in <files_to_write> rewritten from its template, whole.
+
+    The offline model's own files do not break, so whatever a check found in them came from elsewhere (a
+    hand edit, another model's phase): its template, with the polish it had, is the known-good version.
+    """
+    blueprint = prompt.require_dict("blueprint")
+    to_write = prompt.json("files_to_write")
+    if not isinstance(to_write, list) or not to_write:
+        raise ProviderError("The offline model needs <files_to_write> naming the files to fix.")
+    spec = spec_from_blueprint(blueprint)
+    initial = blueprint.get("initialPhase") if isinstance(blueprint.get("initialPhase"), Mapping) else {}
+    purposes = _purposes(initial)
+    written = {}
+    for path in map(str, to_write):
+        content = implement_file(
+            spec=spec,
+            blueprint=blueprint,
+            phase=initial,
+            files=prompt.files,
+            path=path,
+            requests=[],
+            purpose=purposes.get(path, ""),
+        )
+        current = prompt.files.get(path, "")
+        if _polish(path, current) == current and current:  # the current file has had the polish phase
+            content = _polish(path, content)
+        written[path] = content
     return heredocs(written)
 
 

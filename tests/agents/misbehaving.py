@@ -26,6 +26,7 @@ ACTION_BY_SYSTEM_PROMPT = {
     prompts.FILE_REGENERATION_SYSTEM: "file_regeneration",
     prompts.CODE_REVIEW_SYSTEM: "code_review",
     prompts.CONVERSATION_SYSTEM: "conversation",
+    prompts.FIX_SYSTEM: "phase_implementation",  # a fix round (agents.fixes)
 }
 CONTINUE_PREFIX = "Your answer was cut off at the output limit."
 

@@ -61,6 +61,8 @@ def _server_env(data: Path, *, chunk_delay: float) -> dict[str, str]:
         "DEBUG": "true",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "PYTHONUNBUFFERED": "1",
+        # The UI tests do not need the app opened in a second browser after each phase (tests/agents does it).
+        "ATELIER_SELF_CHECK": "false",
     }
     # The defaults under test: embedded layer and tasks, preview port taken from the request.
     for inherited in ("REDIS_URL", "ATELIER_PREVIEW_PORT", "ATELIER_TASKS_BACKEND", "ALLOWED_HOSTS", "ATELIER_TESTING"):
