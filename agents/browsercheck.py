@@ -27,7 +27,7 @@ from agents.problems import Problem
 # (status, headers, body) for a path (with its query) of the page's origin.
 Serve = Callable[[str], tuple[int, dict[str, str], bytes]]
 
-MAX_PROBLEMS = 20  # a page that throws in a loop must not flood the fix prompt
+MAX_PROBLEMS = 10  # a page that throws in a loop must not flood the fix prompt
 MAX_MESSAGE_CHARS = 500
 MAX_BUTTONS = 30
 SETTLE_MS = 300  # after the load and after each click: timers and promise callbacks get to run

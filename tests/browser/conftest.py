@@ -21,6 +21,14 @@ def slow_server(tmp_path_factory, migrated_db):
         yield running
 
 
+@pytest.fixture(scope="session")
+def self_check_server(tmp_path_factory, migrated_db):
+    """The offline model at full speed, with the browser self-check on after each phase."""
+    data = tmp_path_factory.mktemp("atelier-self-check")
+    with _running_server(data, migrated_db, chunk_delay=0.002, ATELIER_SELF_CHECK="true") as running:
+        yield running
+
+
 @pytest.fixture
 def open_page(browser):
     """Opens a page in a fresh browser context on a server; the test fails on any JavaScript error."""

@@ -71,9 +71,9 @@ def _server_env(data: Path, *, chunk_delay: float) -> dict[str, str]:
 
 
 @contextmanager
-def _running_server(data: Path, migrated: Path, *, chunk_delay: float):
+def _running_server(data: Path, migrated: Path, *, chunk_delay: float, **overrides: str):
     port = _free_port()
-    env = _server_env(data, chunk_delay=chunk_delay)
+    env = {**_server_env(data, chunk_delay=chunk_delay), **overrides}
     shutil.copyfile(migrated, data / "db.sqlite3")
     log = data / "daphne.log"
     with log.open("wb") as out:

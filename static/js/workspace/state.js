@@ -46,6 +46,11 @@ export function initialState({ narrow = false } = {}) {
     model: null, // the model that will write code (today's configuration)
     builtWith: null, // the model that wrote this app, when known
     problems: [], // [{code, message, file?}]: what a complete app still has wrong
+    // The browser self-checks, one per phase (key: phase index) and the final one (key: "final"):
+    // {phaseIndex, final, round, status: running|passed|problems|skipped, problems, screenshotUrl, note, fixing}
+    // where `fixing` is {round, files} while a fix round runs.
+    selfChecks: new Map(),
+    lastCheck: null,
     warnings: [], // recovered problems of this run, told quietly: [{message, code, filePath?}]
     thinking: null, // {action, text, active}: what the model thinks before it answers
     currentPhase: null,
@@ -135,6 +140,33 @@ export function phaseCounts(state, phase) {
     if (file?.complete && !file.generating && file.phaseIndex === phase.index) done += 1;
   }
   return [done, files.length];
+}
+
+export const CHECK_LABELS = { running: "Checking…", passed: "No errors", problems: "Problems found", skipped: "Skipped" };
+
+function checkKey(frame) {
+  return frame.final ? "final" : frame.phaseIndex;
+}
+
+// The check step shown under a phase in the plan (or after the last one, `final`), or null when there is none.
+export function checkStep(state, key) {
+  const check = state.selfChecks.get(key);
+  if (!check) return null;
+  const count = check.problems?.length || 0;
+  let label = CHECK_LABELS[check.status] || check.status;
+  if (check.status === "problems") label = `${plural(count, "problem")} found`;
+  if (check.fixing) label = `Fixing ${plural(count, "problem")} (round ${check.fixing.round})…`;
+  else if (check.status === "running" && check.round) label = `Checking the fix (round ${check.round})…`;
+  else if (check.status === "passed" && check.round) label = `No errors after ${plural(check.round, "fix round")}`;
+  return {
+    key,
+    name: key === "final" ? "Final browser check" : "Browser check",
+    status: check.fixing ? "fixing" : check.status,
+    label,
+    problems: check.problems || [],
+    screenshotUrl: check.screenshotUrl || null,
+    note: check.note || "",
+  };
 }
 
 export function controls(state) {
@@ -367,6 +399,7 @@ function applySnapshot(out, snapshot, { replace }) {
     model: snapshot.model || null,
     builtWith: snapshot.builtWith?.name ? snapshot.builtWith : null,
     problems: Array.isArray(snapshot.problems) ? snapshot.problems : [],
+    selfChecks: new Map((snapshot.selfChecks || []).map((check) => [checkKey(check), check])),
     preview: snapshot.preview || null,
     phases,
     files,
@@ -491,6 +524,16 @@ function rateLimitSentence(error) {
   return waitSentence(error?.message, error?.retry_after_seconds);
 }
 
+function putCheck(out, frame, changes) {
+  const key = checkKey(frame);
+  const selfChecks = new Map(out.state.selfChecks);
+  const known = selfChecks.get(key) || {};
+  selfChecks.set(key, {
+    ...known, phaseIndex: frame.phaseIndex, final: Boolean(frame.final), round: frame.round ?? known.round ?? 0, ...changes,
+  });
+  set(out, { selfChecks, lastCheck: key });
+}
+
 function markUnseen(out, tab) {
   if (!isShown(out.state, tab)) set(out, { unseen: withSet(out.state.unseen, tab) });
 }
@@ -576,6 +619,28 @@ const HANDLERS = {
       ids.includes(m.id) ? { ...m, failed: true, error: frame.error || "" } : m,
     );
     set(out, { conversation, chatError: frame.error || "Your request could not be built." });
+  },
+  self_check_started(out, frame) {
+    putCheck(out, frame, { status: "running", problems: [], screenshotUrl: null, note: "", fixing: null });
+    setActivity(out, frame.message || "Opening the app in a browser to check it…");
+  },
+  self_check_completed(out, frame) {
+    putCheck(out, frame, {
+      status: frame.status,
+      problems: Array.isArray(frame.problems) ? frame.problems : [],
+      screenshotUrl: frame.screenshotUrl || null,
+      note: frame.note || "",
+      fixing: null,
+    });
+    setActivity(out, frame.message);
+  },
+  fix_round_started(out, frame) {
+    // A fix round follows the check that found the problems: the last one.
+    const known = out.state.selfChecks.get(out.state.lastCheck);
+    if (frame.source === "browser" && known) {
+      putCheck(out, known, { fixing: { round: frame.round, files: frame.files || [] } });
+    }
+    setActivity(out, frame.message);
   },
   // A model call failed and is tried again: say so on the status line (it is not an error yet).
   generation_retrying(out, frame) {

@@ -7,7 +7,8 @@ import { formatTime, h } from "../dom.js";
 import { highlight } from "../highlight.js";
 import { renderMarkdown } from "../markdown.js";
 import {
-  PHASE_LABELS, controls, isActive, isTabPanel, modelChip, phaseCounts, previewView, shownTab, statusLabel, visibleText,
+  PHASE_LABELS, checkStep, controls, isActive, isTabPanel, modelChip, phaseCounts, previewView, shownTab, statusLabel,
+  visibleText,
 } from "./state.js";
 
 const ACTION_NAMES = {
@@ -109,39 +110,61 @@ export function createViews(el, on) {
     el.deploy.textContent = can.deployLabel;
   }
 
+  // The browser self-check as a step of the plan: what it found, a note when skipped, the screenshot.
+  function checkItem(step) {
+    if (!step) return null;
+    const marker = { passed: "✓", problems: "!", skipped: "–" }[step.status] || "";
+    return h("li", { class: `check-step check-${step.status}`, dataset: { check: step.key } },
+      h("span", { class: "phase-marker", "aria-hidden": "true" }, marker),
+      h("div", { class: "phase-body" },
+        h("div", { class: "phase-name" }, step.name),
+        h("div", { class: "phase-meta" }, h("span", { class: "phase-status" }, step.label)),
+        step.note ? h("p", { class: "phase-desc check-note" }, step.note) : null,
+        step.problems.length ? h("ul", { class: "check-findings" }, ...step.problems.map((problem) =>
+          h("li", {}, problem.file ? h("code", {}, problem.line ? `${problem.file}:${problem.line}` : problem.file) : null,
+            problem.file ? " " : null, problem.message || problem.code))) : null,
+        step.screenshotUrl ? h("a", { class: "check-shot", href: step.screenshotUrl, target: "_blank", rel: "noopener" },
+          h("img", { src: step.screenshotUrl, alt: `Screenshot of the app taken by the ${step.name.toLowerCase()}`, loading: "lazy" }))
+          : null));
+  }
+
   function phases(state) {
     const list = [...state.phases.values()].sort((a, b) => a.index - b.index);
-    const items = list.map((phase) => {
-      const [done, total] = phaseCounts(state, phase);
-      let status = phase.status || "planned";
-      if (status === "implementing" && !isActive(state)) status = "paused";
-      const label = status === "paused" ? "Paused" : PHASE_LABELS[status] || status;
-      return h("li", {
-        class: `phase phase-${status}`,
-        "aria-current": status === "implementing" ? "step" : null,
-        dataset: { index: phase.index, status: phase.status || "planned" },
-      },
-      h("span", { class: "phase-marker", "aria-hidden": "true" }, status === "done" ? "✓" : status === "failed" ? "!" : ""),
-      h("div", { class: "phase-body" },
-        h("div", { class: "phase-name" }, phase.name || `Phase ${phase.index + 1}`),
-        h("div", { class: "phase-meta" },
-          h("span", { class: "phase-status" }, label),
-          " · ",
-          h("span", { class: "phase-files" }, `${done}/${total} files`)),
-        phase.description ? h("p", { class: "phase-desc" }, phase.description) : null));
-    });
+    const items = list.flatMap((phase) => [phaseItem(state, phase), checkItem(checkStep(state, phase.index))]);
+    items.push(checkItem(checkStep(state, "final")));
     if (state.planningNext) {
       items.push(h("li", { class: "phase phase-planning", "aria-current": "step" },
         h("span", { class: "phase-marker", "aria-hidden": "true" }),
         h("div", { class: "phase-body" }, h("div", { class: "phase-name" }, "Planning the next phase…"))));
     }
-    if (!items.length) {
-      items.push(h("li", { class: "muted empty" }, state.blueprint ? "No phases yet." : "Waiting for the plan…"));
+    const shown = items.filter(Boolean);
+    if (!shown.length) {
+      shown.push(h("li", { class: "muted empty" }, state.blueprint ? "No phases yet." : "Waiting for the plan…"));
     }
-    el.phases.replaceChildren(...items);
+    el.phases.replaceChildren(...shown);
     el.phases.querySelector('[aria-current="step"]')?.scrollIntoView({ block: "nearest" });
     const doneCount = list.filter((p) => p.status === "done").length;
     el.planProgress.textContent = list.length ? `${doneCount} of ${list.length} done` : "";
+  }
+
+  function phaseItem(state, phase) {
+    const [done, total] = phaseCounts(state, phase);
+    let status = phase.status || "planned";
+    if (status === "implementing" && !isActive(state)) status = "paused";
+    const label = status === "paused" ? "Paused" : PHASE_LABELS[status] || status;
+    return h("li", {
+      class: `phase phase-${status}`,
+      "aria-current": status === "implementing" ? "step" : null,
+      dataset: { index: phase.index, status: phase.status || "planned" },
+    },
+    h("span", { class: "phase-marker", "aria-hidden": "true" }, status === "done" ? "✓" : status === "failed" ? "!" : ""),
+    h("div", { class: "phase-body" },
+      h("div", { class: "phase-name" }, phase.name || `Phase ${phase.index + 1}`),
+      h("div", { class: "phase-meta" },
+        h("span", { class: "phase-status" }, label),
+        " · ",
+        h("span", { class: "phase-files" }, `${done}/${total} files`)),
+      phase.description ? h("p", { class: "phase-desc" }, phase.description) : null));
   }
 
   function buildTree(paths) {
@@ -383,7 +406,7 @@ export function createViews(el, on) {
     memo((s) => [s.connection], connection),
     memo((s) => [s.status, s.connection, s.files, s.preview, s.deployRequested, s.stopRequested, s.resumeRequested,
       s.sending, s.loaded, s.generateSent], buttons),
-    memo((s) => [s.phases, s.files, s.status, s.planningNext, s.blueprint], phases),
+    memo((s) => [s.phases, s.files, s.status, s.planningNext, s.blueprint, s.selfChecks], phases),
     memo((s) => [s.files, s.selected, s.status], tree),
     memo((s) => [s.selected, s.files.get(s.selected), s.drafts.get(s.selected), s.status, s.follow], codeView),
     memo((s) => [s.conversation, s.olderMessages, s.loadingOlder], chat),
