@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -21,7 +22,7 @@ from modelconfig.clients import client_for
 from modelconfig.models import ModelConfig, ProviderCredential
 from modelconfig.providers.base import ChatMessage, ProviderError
 from modelconfig.providers.common import scrub_secrets
-from modelconfig.validation import UnsafeURL, validate_base_url
+from modelconfig.validation import UnsafeURL, public_addresses, validate_base_url
 
 logger = logging.getLogger(__name__)
 
@@ -160,9 +161,26 @@ def _clean_base_url(base_url: str) -> str:
     if not base_url.strip():
         return ""
     try:
-        return validate_base_url(base_url, allow_private=settings.ALLOW_PRIVATE_PROVIDER_URLS)
+        url = validate_base_url(base_url, allow_private=settings.ALLOW_PRIVATE_PROVIDER_URLS)
     except UnsafeURL as error:
         raise _invalid("baseUrl", str(error))
+    if _plain_http_to_a_public_host(url):
+        # The key would cross the internet in clear text; a server on this machine or network may use http.
+        raise _invalid(
+            "baseUrl", "Use https:// for a provider on the internet: over http:// your key travels unencrypted."
+        )
+    return url
+
+
+def _plain_http_to_a_public_host(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return False
+    try:
+        public_addresses(parts.hostname or "", parts.port or 80)
+    except UnsafeURL:
+        return False  # private, local or unresolvable: not a public host
+    return True
 
 
 def _check_key_present(*, provider: str, base_url: str, has_key: bool) -> None:

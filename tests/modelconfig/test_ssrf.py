@@ -74,7 +74,7 @@ def test_a_name_that_rebinds_to_loopback_after_the_save_is_refused_at_connect_ti
             "provider": "openai",
             "name": "Rebind",
             "apiKey": "sk-user-0123456789",
-            "baseUrl": f"http://rebind.example:{port}/v1",
+            "baseUrl": f"https://rebind.example:{port}/v1",
             "verify": False,  # the resolutions above are for the call below
         },
         format="json",
@@ -119,3 +119,31 @@ def test_an_error_body_without_a_provider_message_is_not_quoted(fake_openai, bod
         client.complete(HI)
     assert "500" in raised.value.message
     assert "hunter2" not in raised.value.message
+
+
+def test_plain_http_to_a_public_host_is_refused_for_a_key(api_client, monkeypatch):
+    _resolving(monkeypatch, PUBLIC)
+
+    response = api_client.post(
+        "/api/providers",
+        {"provider": "openai", "name": "Clear", "apiKey": "sk-user-0123456789", "baseUrl": "http://llm.example/v1"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "baseUrl: Use https:// for a provider on the internet: over http:// your key travels unencrypted."
+    )
+    assert not ProviderCredential.objects.exists()
+
+
+def test_plain_http_to_a_server_on_this_machine_is_accepted_where_private_urls_are(api_client, settings):
+    settings.ALLOW_PRIVATE_PROVIDER_URLS = True
+
+    response = api_client.post(
+        "/api/providers",
+        {"provider": "openai", "name": "Ollama", "baseUrl": "http://127.0.0.1:11434/v1", "verify": False},
+        format="json",
+    )
+
+    assert response.status_code == 201
