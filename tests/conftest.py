@@ -14,6 +14,7 @@ import pytest
 from agents import services
 from agents.models import Agent
 from tests.support.browser import ROOT, _server_env
+from tests.support.factories import AgentFactory, PlannedAgentFactory
 from tests.support.services import IN_CI, SERVICE_URLS
 
 
@@ -93,12 +94,18 @@ def user(make_user):
 
 @pytest.fixture
 def create_agent(user):
-    def create(query: str = "a todo list app", owner=None, blueprint: bool = True) -> Agent:
-        agent = services.agent_create(owner=owner or user, query=query)
-        if blueprint:
+    """Agents of `user` (or `owner`), made by factories: planned as the offline model plans `query`, or just
+    asked (blueprint=False). run_planning=True runs the real planning instead, through the configured model,
+    for tests whose subject includes it (its events, its usage, the model's answer)."""
+
+    def create(query: str = "a todo list app", owner=None, blueprint: bool = True, run_planning: bool = False) -> Agent:
+        if run_planning:
+            agent = services.agent_create(owner=owner or user, query=query)
             services.agent_generate_blueprint(agent=agent)
             agent.refresh_from_db()
-        return agent
+            return agent
+        factory = PlannedAgentFactory if blueprint else AgentFactory
+        return factory(owner=owner or user, query=query)
 
     return create
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.agents import ws
 from tests.fake_llm import FakeLLMServer
 
 
@@ -25,3 +26,10 @@ def use_model(settings):
     yield use
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+async def _sockets_disconnected():
+    """Sockets a test opened are disconnected when it ends, passed or failed."""
+    yield
+    await ws.disconnect_all()

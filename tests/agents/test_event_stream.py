@@ -2,6 +2,7 @@
 channel layer drops (docs: the event-stream issue; DESIGN.md §6)."""
 
 import asyncio
+import functools
 import threading
 import uuid
 
@@ -14,6 +15,12 @@ from tests.agents.ws import next_frame, open_socket
 from tests.support.services import SERVICE_URLS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
+
+
+@pytest.fixture
+def create_agent(create_agent):
+    """The stream is checked after the events a planning run writes: agents are planned by the model."""
+    return functools.partial(create_agent, run_planning=True)
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ the offline model reading the same prompts, so the answers are realistic and the
 events run exactly as they would on a hosted model.
 """
 
+import functools
+
 import pytest
 
 from agents import prompts, services
@@ -15,6 +17,13 @@ from tests.fake_llm import FakeLLMServer
 from tests.support.agents import files_of, generate
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def create_agent(create_agent):
+    """Planning is part of the generation on the wire: agents are planned by the model, not made by a factory."""
+    return functools.partial(create_agent, run_planning=True)
+
 
 ACTION_BY_SYSTEM_PROMPT = {
     prompts.BLUEPRINT_SYSTEM: "blueprint",

@@ -1,6 +1,8 @@
 """GET /api/agent/<id>/events?after= and GET /api/agent/<id>/messages?before=: what a client missed or
 what the snapshot left out, in bounded pages (docs/architecture.md §8)."""
 
+import functools
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -11,6 +13,12 @@ from agents.models import Event, Message, MessageRole
 from agents.payloads import agent_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def create_agent(create_agent):
+    """Pages of events need the events a planning run writes: agents are planned by the model, not made by a factory."""
+    return functools.partial(create_agent, run_planning=True)
 
 
 @pytest.fixture

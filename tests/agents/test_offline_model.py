@@ -460,7 +460,8 @@ def test_answer_streams_in_small_chunks_and_counts_usage():
 def test_stop_interrupts_the_stream_within_the_chunk_delay():
     messages = prompts.blueprint_messages(query=REQUESTS["todo"], templates=TEMPLATES)
     cancel = CancelToken()
-    stream = client("blueprint", delay=5.0).stream(messages, cancel=cancel)
+    delay = 60.0
+    stream = client("blueprint", delay=delay).stream(messages, cancel=cancel)
     first = next(stream)
     threading.Timer(0.05, cancel.set).start()
     started = time.monotonic()
@@ -469,7 +470,8 @@ def test_stop_interrupts_the_stream_within_the_chunk_delay():
         next(stream)
 
     assert first
-    assert time.monotonic() - started < 2.0
+    # Relative to the delay, not a wall-clock limit: a cancel that waited for the next chunk takes all of it.
+    assert time.monotonic() - started < delay / 4
 
 
 def test_a_cancelled_token_stops_before_the_first_chunk():
@@ -480,7 +482,8 @@ def test_a_cancelled_token_stops_before_the_first_chunk():
         next(client("conversation").stream([ChatMessage(role="user", content="hi")], cancel=cancel))
 
 
-def test_streaming_without_delay_is_fast():
+def test_a_megabyte_answer_streams_whole_without_delay():
+    # Throughput is measured against the parser and the offline model alone in bench/pipeline.py.
     blueprint, files = first_version(REQUESTS["todo"])
     big = {
         **files,
@@ -494,12 +497,11 @@ def test_streaming_without_delay_is_fast():
         files_to_write=["index.html"],
         requests=["add a reset button"],
     )
-    started = time.monotonic()
 
     text = client("phase_implementation").complete(messages, cancel=CancelToken())
 
     assert len(text) > 1_000_000
-    assert time.monotonic() - started < 5.0
+    assert "<p>filler</p>\n" * 100_000 in text
 
 
 # --- In a browser -------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ and compares the final files with what the model meant: the offline model's answ
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from django.db.models import F
 
@@ -17,6 +19,13 @@ from tests.fake_llm import verbatim
 from tests.support.agents import files_of, generate
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def create_agent(create_agent):
+    """The plan is part of what a real model's answers shape: agents are planned by the model, not made by a factory."""
+    return functools.partial(create_agent, run_planning=True)
+
 
 # Reasoning full of what the parsers look for: a heredoc, a stray path, the word EOF, JSON objects.
 THOUGHTS = """The user wants an app. Let me draft the page first:

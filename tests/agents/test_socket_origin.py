@@ -2,9 +2,9 @@
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 
 from agents import services
+from tests.agents import ws
 from tests.agents.ws import next_frame, session_cookie
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
@@ -16,10 +16,8 @@ def agent(create_agent):
 
 
 async def _connect(agent_id, *, headers, query: str = ""):
-    from config.asgi import application
-
     path = f"/api/agent/{agent_id}/ws" + (f"?{query}" if query else "")
-    communicator = WebsocketCommunicator(application, path, headers=[(b"host", b"testserver"), *headers])
+    communicator = ws.communicator(path, [(b"host", b"testserver"), *headers])
     connected, _ = await communicator.connect(timeout=5)
     return communicator, connected
 

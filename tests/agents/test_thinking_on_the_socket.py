@@ -1,5 +1,7 @@
 """A reasoning model's thoughts reach the socket as `model_thinking` frames, never the files or the chat."""
 
+import functools
+
 import pytest
 from channels.db import database_sync_to_async
 
@@ -11,6 +13,12 @@ from tests.fake_llm import Stream, token_chunks
 from tests.support.agents import files_of
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
+
+
+@pytest.fixture
+def create_agent(create_agent):
+    """The model thinks while planning too: agents are planned by the model, not made by a factory."""
+    return functools.partial(create_agent, run_planning=True)
 
 
 @pytest.mark.parametrize("where", ["think-block", "reasoning-field"])

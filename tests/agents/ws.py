@@ -10,6 +10,26 @@ from django.test import Client
 
 ORIGIN = (b"origin", b"http://testserver")
 
+# Every communicator a test made; `disconnect_all` (an autouse fixture's teardown) closes those still open, so a
+# failing assertion never leaves a consumer running into the next test.
+OPEN: list[WebsocketCommunicator] = []
+
+
+def communicator(path: str, headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
+    """A communicator on the real ASGI application, disconnected at the test's teardown if still open."""
+    from config.asgi import application
+
+    made = WebsocketCommunicator(application, path, headers=headers)
+    OPEN.append(made)
+    return made
+
+
+async def disconnect_all() -> None:
+    while OPEN:
+        made = OPEN.pop()
+        if not made.future.done():
+            await made.disconnect()
+
 
 @sync_to_async
 def session_cookie(user) -> bytes:
@@ -21,8 +41,6 @@ def session_cookie(user) -> bytes:
 async def open_socket(
     agent_id, user=None, *, after: int | None = None, ticket: str | None = None, origin: tuple | None = ORIGIN
 ) -> WebsocketCommunicator:
-    from config.asgi import application
-
     query = []
     if after is not None:
         query.append(f"after={after}")
@@ -34,10 +52,10 @@ async def open_socket(
         headers.append(origin)
     if user is not None:
         headers.append((b"cookie", await session_cookie(user)))
-    communicator = WebsocketCommunicator(application, path, headers=headers)
-    connected, _ = await communicator.connect(timeout=5)
+    socket = communicator(path, headers)
+    connected, _ = await socket.connect(timeout=5)
     assert connected
-    return communicator
+    return socket
 
 
 async def frames_until(communicator, type_: str, timeout: float = 30.0, limit: int = 100_000) -> list[dict]:

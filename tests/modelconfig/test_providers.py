@@ -33,6 +33,7 @@ fake_anthropic = fake_llm.fake_anthropic
 CLIENTS: dict[str, type[ChatClient]] = {"openai": OpenAIClient, "anthropic": AnthropicClient}
 PNG = ImageInput(mime_type="image/png", data=b"\x89PNG\r\n\x1a\nfake-image")
 HELLO = [ChatMessage(role="user", content="Say hello")]
+STALL = 30.0  # seconds a stalled server or its back-off would keep a call waiting
 
 
 @pytest.fixture(params=["openai", "anthropic"])
@@ -258,10 +259,10 @@ def test_no_fallback_once_text_was_streamed(server: FakeLLMServer) -> None:
 
 @pytest.mark.parametrize(
     "item",
-    [Stream(["first"], end="stall"), Hang(), Status(429, retry_after=30, retry_after_ms=None)],
+    [Stream(["first"], end="stall"), Hang(), Status(429, retry_after=STALL, retry_after_ms=None)],
     ids=["stalled-stream", "no-headers", "retry-back-off"],
 )
-def test_cancel_stops_within_a_second_even_when_the_server_stalls(
+def test_cancel_stops_the_call_long_before_the_stalled_server_or_the_back_off_would(
     server: FakeLLMServer, item: fake_llm.ScriptItem
 ) -> None:
     server.script([item])
@@ -330,13 +331,11 @@ def test_stream_ending_without_the_final_event_is_an_error(server: FakeLLMServer
 @pytest.mark.parametrize("item", [Hang(), Stream(["Hel"], end="stall")], ids=["before-headers", "mid-stream"])
 def test_a_silent_server_times_out(server: FakeLLMServer, item: fake_llm.ScriptItem) -> None:
     server.script([item])
-    started = time.monotonic()
 
     with pytest.raises(ProviderError, match="timed out") as caught:
         drain(client_for(server, timeout=0.3, max_retries=0).stream(HELLO))
 
     assert caught.value.retryable is True
-    assert time.monotonic() - started < 3
 
 
 def test_a_slow_but_steady_stream_is_not_a_timeout(server: FakeLLMServer) -> None:

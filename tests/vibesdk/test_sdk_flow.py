@@ -18,6 +18,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import AsyncClient
 
 from accounts import services as account_services
+from tests.agents import ws
 from tests.vibesdk.sdk_model import SdkSession
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
@@ -90,13 +91,11 @@ class SdkSocket:
 
     @classmethod
     async def open(cls, websocket_url: str, ticket: str) -> SdkSocket:
-        from config.asgi import application
-
         parts = urlsplit(websocket_url)
         sep = "&" if parts.query else "?"
         path = f"{parts.path}{'?' + parts.query if parts.query else ''}{sep}ticket={ticket}"
         # The SDK's WebSocket sends no Origin header (and no cookie).
-        communicator = WebsocketCommunicator(application, path, headers=[(b"host", parts.netloc.encode())])
+        communicator = ws.communicator(path, [(b"host", parts.netloc.encode())])
         connected, _ = await communicator.connect(timeout=5)
         assert connected, "the ticket socket was refused"
         socket = cls(communicator)
