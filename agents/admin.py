@@ -5,7 +5,7 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
-from agents.models import Agent, Event, File, FileVersion, Image, Message, Phase, UsageRecord
+from agents.models import Agent, Event, File, Image, Message, Phase, UsageRecord
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -55,7 +55,6 @@ class AgentAdmin(admin.ModelAdmin):
         "title",
         "status",
         "error",
-        "visibility",
         "lease_owner",
         "lease_expires_at",
         "stop_requested",
@@ -124,6 +123,3 @@ class UsageRecordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-admin.site.register(FileVersion, readonly_fields=("file", "phase", "content", "sha256", "created_at"))

@@ -10,22 +10,15 @@ from django.db import models
 
 
 class AgentStatus(models.TextChoices):
-    CREATED = "created"
     PLANNING = "planning"
     GENERATING = "generating"
-    DEPLOYING = "deploying"
     COMPLETE = "complete"
     STOPPED = "stopped"
     FAILED = "failed"
 
 
 # A run should be working on an agent in these states; an expired lease here means a crashed run.
-ACTIVE_STATUSES = (AgentStatus.PLANNING, AgentStatus.GENERATING, AgentStatus.DEPLOYING)
-
-
-class Visibility(models.TextChoices):
-    PRIVATE = "private"
-    UNLISTED = "unlisted"
+ACTIVE_STATUSES = (AgentStatus.PLANNING, AgentStatus.GENERATING)
 
 
 class Agent(models.Model):
@@ -33,7 +26,7 @@ class Agent(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agents")
     title = models.CharField(max_length=200, blank=True)
     query = models.TextField()
-    status = models.CharField(max_length=16, choices=AgentStatus.choices, default=AgentStatus.CREATED)
+    status = models.CharField(max_length=16, choices=AgentStatus.choices, default=AgentStatus.PLANNING)
     blueprint = models.JSONField(null=True, blank=True)
     template_name = models.CharField(max_length=64, blank=True)
     current_phase_index = models.IntegerField(default=0)
@@ -53,7 +46,6 @@ class Agent(models.Model):
     error = models.TextField(blank=True)
     # [{code, message, file?}]: what a complete app still has wrong ("Complete with problems").
     problems = models.JSONField(default=list, blank=True)
-    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PRIVATE)
     model_provider = models.CharField(max_length=32, blank=True)
     model_name = models.CharField(max_length=200, blank=True)
     tokens_in = models.BigIntegerField(default=0)
@@ -133,22 +125,6 @@ class File(models.Model):
     @staticmethod
     def digest(content: str) -> str:
         return hashlib.sha256(content.encode()).hexdigest()
-
-
-class FileVersion(models.Model):
-    """A file's content before a phase changed it, so a phase can be diffed and undone."""
-
-    file = models.ForeignKey(File, on_delete=models.CASCADE, related_name="versions")
-    phase = models.ForeignKey(Phase, null=True, blank=True, on_delete=models.SET_NULL)
-    content = models.TextField()
-    sha256 = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.file.path} before phase {self.phase.index + 1 if self.phase else '?'}"
 
 
 class MessageRole(models.TextChoices):

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from agents import catalog
 from agents.events import emit
-from agents.models import Agent, File, FileVersion, Phase
+from agents.models import Agent, File, Phase
 from agents.problems import Problem
 from previews.npm import NpmFailed, resolve_lockfile
 
@@ -108,11 +108,9 @@ def dependency_problems(*, agent: Agent, phase: Phase | None, files: Mapping[str
 def _save_lockfile(*, agent: Agent, phase: Phase | None, content: str) -> None:
     purpose = "Exact versions of every npm package (written by Atelier, not the model)"
     with transaction.atomic():
-        file, created = File.objects.get_or_create(
+        file, _ = File.objects.get_or_create(
             agent=agent, path=LOCKFILE, defaults={"purpose": purpose, "phase": phase, "content": content}
         )
-        if not created and phase is not None and not FileVersion.objects.filter(file=file, phase=phase).exists():
-            FileVersion.objects.create(file=file, phase=phase, content=file.content, sha256=file.sha256)
         File.objects.filter(pk=file.pk).update(
             content=content,
             sha256=File.digest(content),

@@ -28,7 +28,6 @@ from agents.modelcalls import model_settings_for, stream_answer
 from agents.models import (
     Agent,
     File,
-    FileVersion,
     Image,
     Message,
     MessageRole,
@@ -204,12 +203,9 @@ class _FileWriter:
         purpose = self.purposes.get(path, "")
         # One transaction with its event: the row and what clients are told agree, and SQLite commits once.
         with transaction.atomic():
-            file, created = File.objects.get_or_create(
+            file, _ = File.objects.get_or_create(
                 agent=self.agent, path=path, defaults={"purpose": purpose, "complete": False, "phase": self.phase}
             )
-            if not created and file.complete and not FileVersion.objects.filter(file=file, phase=self.phase).exists():
-                # Keep what the file was before this phase touched it, so the phase can be diffed and undone.
-                FileVersion.objects.create(file=file, phase=self.phase, content=file.content, sha256=file.sha256)
             File.objects.filter(pk=file.pk).update(generating=True, draft="", purpose=purpose or file.purpose)
             emit(self.agent.pk, "file_generating", message=f"Generating {path}", filePath=path, filePurpose=purpose)
         self._current = file

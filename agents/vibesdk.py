@@ -19,7 +19,7 @@ PROJECT_TYPE = "app"
 # app's snapshot carries an empty map and its contents follow as `file_generated` frames (bounded frames).
 FILES_MAP_MAX_BYTES = 128 * 1024
 
-_ACTIVE = {"planning", "generating", "deploying"}
+_ACTIVE = {"planning", "generating"}
 _FINISHED = {"complete", "stopped", "failed"}
 
 
@@ -109,7 +109,6 @@ def app_item(
     title: str,
     query: str,
     status: str,
-    visibility: str,
     user_id: int,
     created_at: str,
     updated_at: str,
@@ -129,7 +128,7 @@ def app_item(
         "finalPrompt": None,
         "framework": framework or None,
         "userId": str(user_id),
-        "visibility": "public" if visibility == "public" else "private",
+        "visibility": "private",  # Atelier's apps are their owner's only
         "status": app_status(status),
         "deploymentId": deployment_id,
         "githubRepositoryUrl": None,

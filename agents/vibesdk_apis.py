@@ -142,7 +142,6 @@ def _app_item(agent, deployment, *, request_host: str) -> dict:
         title=agent.title,
         query=agent.query,
         status=agent.status,
-        visibility=agent.visibility,
         user_id=agent.owner_id,
         created_at=agent.created_at.isoformat(),
         updated_at=agent.updated_at.isoformat(),

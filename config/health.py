@@ -36,7 +36,7 @@ def _channel_layer_ok() -> bool:
     try:
         async_to_sync(_layer_roundtrip)()
         return True
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - any failure means the layer is down; logged
         logger.warning("healthz: channel layer check failed", exc_info=True)
         return False
 

@@ -7,7 +7,7 @@
 import { api, describeError } from "./api.js";
 import { formatTime, h } from "./dom.js";
 
-const ACTIVE = new Set(["planning", "generating", "deploying"]);
+const ACTIVE = new Set(["planning", "generating"]);
 const PAGE_SIZE = 50;
 const MAX_DIFF_LINES = 3000; // per file: a huge diff is cut, with the count of lines left out
 const KIND_LABELS = { phase: "Phase", review: "Review", restore: "Restore", edit: "Edit" };

@@ -5,8 +5,8 @@ import threading
 
 import pytest
 
-from agents import lifecycle, pipeline, services
-from agents.models import Agent, AgentStatus, Event, File, FileVersion, Phase, PhaseStatus, UsageRecord
+from agents import lifecycle, pipeline, services, versions
+from agents.models import Agent, AgentStatus, Event, File, Phase, PhaseStatus, UsageRecord, Version, VersionKind
 from agents.offline_model.prompt import read_prompt
 from tests.agents import misbehaving
 from tests.support.agents import event_types, files_of, generate, wait_for
@@ -88,8 +88,9 @@ def test_follow_up_request_adds_a_phase_that_changes_the_files(create_agent):
     after = files_of(agent)
     assert after["styles.css"] != before["styles.css"]
     # The previous content is kept so the phase can be diffed and undone.
-    version = FileVersion.objects.get(file__agent=agent, file__path="styles.css", phase=new_phase)
-    assert version.content == before["styles.css"]
+    *_, previous, latest = Version.objects.filter(agent=agent, kind=VersionKind.PHASE).order_by("number")
+    assert versions.version_files(previous)["styles.css"] == before["styles.css"]
+    assert versions.version_files(latest)["styles.css"] == after["styles.css"]
     assert "conversation_response" in event_types(agent)
 
 

@@ -44,7 +44,7 @@ def _run_in_own_thread(coroutine) -> None:
     def target():
         try:
             asyncio.run(coroutine)
-        except BaseException as exc:  # re-raised on the test's thread
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the test's thread
             failure.append(exc)
 
     thread = threading.Thread(target=target)

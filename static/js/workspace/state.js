@@ -11,16 +11,14 @@
 import { rateLimitSentence as waitSentence } from "../wait.js";
 
 export const STATUS_LABELS = {
-  created: "Created",
   planning: "Planning",
   generating: "Generating",
-  deploying: "Deploying",
   complete: "Complete",
   stopped: "Stopped",
   failed: "Failed",
 };
 export const PHASE_LABELS = { planned: "Planned", implementing: "In progress", done: "Done", failed: "Failed" };
-export const ACTIVE = new Set(["planning", "generating", "deploying"]);
+export const ACTIVE = new Set(["planning", "generating"]);
 export const DEPLOYING = new Set(["pending", "building"]);
 // On a narrow screen every part is a tab; on a wide one Plan and Chat are always shown beside Code/Preview.
 export const TABS = ["plan", "chat", "code", "preview", "history"];
@@ -175,7 +173,7 @@ export function controls(state) {
   const deploying = state.deployRequested || DEPLOYING.has(state.preview?.status);
   return {
     stop: open && !state.stopRequested &&
-      (status === "generating" || status === "deploying" || (status === "planning" && state.generateSent)),
+      (status === "generating" || (status === "planning" && state.generateSent)),
     resume: open && !state.resumeRequested && (status === "stopped" || status === "failed"),
     send: !state.sending && state.loaded,
     deploy: open && [...state.files.values()].some((f) => f.complete) && !deploying,
@@ -221,7 +219,6 @@ function snapshotActivity(state) {
     case "planning":
       return state.blueprint ? "Starting code generation…" : "Planning your app…";
     case "generating":
-    case "deploying":
       return writing ? `Writing ${writing.path}…` : "Generating…";
     case "complete":
       if (state.problems.length) return problemsActivity(state.problems);
