@@ -150,7 +150,6 @@ TEMPLATES = [
     },
 ]
 
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Agent runs write from worker threads while requests read: WAL and IMMEDIATE transactions keep
