@@ -1,5 +1,7 @@
 """The assistant's own messages: the offline model's honesty before a build, a summary after each one."""
 
+import functools
+
 import pytest
 
 from agents import services
@@ -7,6 +9,12 @@ from agents.models import Agent, AgentStatus, Event, Message, MessageRole
 from tests.support.agents import event_types, generate, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def create_agent(create_agent):
+    """The note about a missing template is written while planning: agents are planned by the model."""
+    return functools.partial(create_agent, run_planning=True)
 
 
 def _assistant_texts(agent) -> list[str]:
