@@ -30,9 +30,10 @@ def decrypt(token: str) -> str:
 
 
 def mask_key(key: str) -> str:
-    """`sk-proj-0123456789abcd` → `sk-…abcd`; short keys are masked whole; no key → ""."""
+    """`sk-proj-0123456789abcd` → `…abcd`: the last 4 characters only (a known prefix such as `sk-ant-` narrows
+    nothing worth showing); short keys are masked whole; no key → ""."""
     if not key:
         return ""
     if len(key) < MIN_PARTIAL_MASK_LENGTH:
         return "****"
-    return f"{key[:3]}{MASK}{key[-4:]}"
+    return f"{MASK}{key[-4:]}"

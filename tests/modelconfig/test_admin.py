@@ -23,10 +23,10 @@ def test_admin_change_page_never_shows_the_key(admin_browser, user):
     credential.set_key(KEY)
     credential.save()
     html = admin_browser.get(f"/admin/modelconfig/providercredential/{credential.pk}/change/").content.decode()
-    assert "sk-…cdef" in html
+    assert "…cdef" in html
     assert KEY not in html and credential.encrypted_key not in html
     listing = admin_browser.get("/admin/modelconfig/providercredential/").content.decode()
-    assert "sk-…cdef" in listing and KEY not in listing
+    assert "…cdef" in listing and KEY not in listing
 
 
 def test_admin_add_form_encrypts_the_key(admin_browser, user, settings):

@@ -258,7 +258,7 @@ def test_created_key_is_shown_masked_and_never_returned(api_client):
     )
     assert response.status_code == 201
     data = response.json()["data"]
-    assert (data["keyHint"], data["hasKey"], data["name"]) == ("sk-…fXYZ", True, "Work")
+    assert (data["keyHint"], data["hasKey"], data["name"]) == ("…fXYZ", True, "Work")
     assert "apiKey" not in data
     listed = api_client.get("/api/providers")
     assert [p["id"] for p in listed.json()["data"]] == [data["id"]]
@@ -302,7 +302,7 @@ def test_patch_replaces_the_key_and_clears_the_verification(api_client):
         format="json",
     )
     data = response.json()["data"]
-    assert (data["keyHint"], data["name"], data["lastError"]) == ("sk-…abcd", "Renamed", "")
+    assert (data["keyHint"], data["name"], data["lastError"]) == ("…abcd", "Renamed", "")
     assert ProviderCredential.objects.get(pk=key["id"]).get_key() == "sk-new-key-0123456789-abcd"
 
 
