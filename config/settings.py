@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "axes",
     "drf_spectacular",
+    # Swagger UI and Redoc from this server (/api/docs/, /api/redoc/), never a CDN: works offline.
+    "drf_spectacular_sidecar",
     "channels",
     "accounts",
     "modelconfig",
@@ -117,9 +119,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: requests for preview hosts never reach sessions, CSRF, auth or any Django URL.
-    "previews.middleware.PreviewOriginMiddleware",
+    # First, so preview hosts get the HTTPS redirect and HSTS of production too.
     "django.middleware.security.SecurityMiddleware",
+    # Before everything else: requests for preview hosts never reach sessions, CSRF, auth or any Django URL
+    # (nor the main origin's CSP: previews send their own).
+    "previews.middleware.PreviewOriginMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -422,6 +427,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Describe an app; Atelier plans it, writes it file by file and deploys a live preview.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Rate limits (django-ratelimit rate strings).
@@ -467,6 +475,26 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# The main origin's Content-Security-Policy (django-csp): scripts and styles from this origin's files only
+# (no inline code anywhere in the templates), previews framed from their own origins, nothing else loaded.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Thumbnails of images about to be sent are blob: URLs.
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        # 'self' covers the agent socket (ws:/wss: on this host) in CSP Level 3 browsers.
+        "connect-src": ["'self'"],
+        "frame-src": [f"{PREVIEW_SCHEME}://*.{PREVIEW_DOMAIN}:*"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
+
 # Host-only cookies: a preview origin (a subdomain) never sees the session or CSRF token.
 SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None

@@ -68,7 +68,12 @@ function renderBlueprint(blueprint) {
   const colors = Array.isArray(blueprint.colorPalette) ? blueprint.colorPalette : [];
   $("#blueprint-palette").replaceChildren(
     ...colors.filter((c) => typeof c === "string" && SAFE_COLOR.test(c))
-      .map((c) => h("span", { class: "swatch", style: `background:${c}`, title: c })),
+      .map((c) => {
+        // Through the CSSOM: a style attribute is inline style, which the CSP refuses.
+        const swatch = h("span", { class: "swatch", title: c });
+        swatch.style.background = c;
+        return swatch;
+      }),
   );
   const roadmap = (Array.isArray(blueprint.implementationRoadmap) ? blueprint.implementationRoadmap : [])
     .filter((p) => p && typeof p === "object" && p.phase);
