@@ -37,6 +37,7 @@ from agents.models import (
     Phase,
     PhaseStatus,
 )
+from config.database import release_idle_connection
 from config.failures import AtelierError, failure
 from modelconfig.providers.base import CancelToken, GenerationCancelled
 
@@ -169,6 +170,7 @@ class RunWatcher:
                     self._changed.wait()
             try:
                 self._tick()
+                release_idle_connection()
             except Exception:  # noqa: BLE001 - the watcher serves every run: it must outlive a database hiccup
                 logger.warning("Watching the runs failed; retrying", exc_info=True)
                 connection.close()

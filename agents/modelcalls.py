@@ -22,6 +22,7 @@ from agents import context, prompts
 from agents.events import emit
 from agents.models import UsageRecord
 from agents.problems import warn
+from config.database import release_idle_connection
 from config.failures import AtelierError
 from modelconfig.clients import client_for
 from modelconfig.providers.base import STOP_LENGTH, CancelToken, ChatClient, ChatMessage, ModelSettings
@@ -129,6 +130,7 @@ def stream_answer(
             for delta in deltas:
                 answer.append(delta)
                 yield delta
+                release_idle_connection()  # what the delta needed is written; wait for the next without it
         finally:
             relay.flush()
             record_usage(agent=agent, client=client, action=action)

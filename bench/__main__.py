@@ -1,6 +1,7 @@
-"""`python -m bench {latency,ndjson,pipeline,memory,build,all} [--smoke]`: run benchmarks, print tables, write JSON.
+"""`python -m bench {latency,ndjson,pipeline,memory,build,capacity,all} [--smoke]`: run benchmarks, print tables.
 
 `build` (react-vite preview builds in the sandbox) needs node, npm, bwrap and the npm registry: not in `all`.
+`capacity` (bench/capacity.py) takes several minutes at a real model's pace: not in `all` either.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ def run_one(name: str, *, smoke: bool, profile: bool) -> dict:
         from bench import build
 
         return build.run(smoke=smoke)
+    if name == "capacity":
+        from bench import capacity
+
+        if smoke:
+            return capacity.run(runs=4, hold=10, db_workers=1, cps=2000, first=0.1)
+        return capacity.run()
     if name == "pipeline":
         from bench import pipeline
 
@@ -38,7 +45,7 @@ def run_one(name: str, *, smoke: bool, profile: bool) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("benchmark", choices=[*BENCHMARKS, "build", "all"])
+    parser.add_argument("benchmark", choices=[*BENCHMARKS, "build", "capacity", "all"])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks that it runs, measures nothing")
     parser.add_argument(
         "--profile",

@@ -156,6 +156,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
+# PostgreSQL: a pool per process, which runs give their connection back to while they wait on their model
+# (config/database.py), so connections scale with the work being done, not with the runs a worker holds.
+DB_POOL_SIZE = env.int("ATELIER_DB_POOL_SIZE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Agent runs write from worker threads while requests read: WAL and IMMEDIATE transactions keep
     # SQLite from failing with "database is locked" under that concurrency.
@@ -173,6 +176,9 @@ else:
     if TESTING:
         # Persistent connections from runner threads would keep the test database busy at teardown.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if DB_POOL_SIZE:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": DB_POOL_SIZE}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -31,8 +31,14 @@ CONCURRENT = 20
 
 @pytest.fixture(scope="module")
 def cluster(module_workdir):
-    # 0.01 s per chunk: a generation takes several seconds, long enough to be caught mid-run.
-    env = {"ATELIER_TASKS_BACKEND": "celery", "ATELIER_WORKER_MAX_RUNS": "16", "ATELIER_OFFLINE_CHUNK_DELAY": "0.01"}
+    # 0.01 s per chunk: a generation takes several seconds, long enough to be caught mid-run. Four pooled
+    # database connections per process serve sixteen runs (config/database.py).
+    env = {
+        "ATELIER_TASKS_BACKEND": "celery",
+        "ATELIER_WORKER_MAX_RUNS": "16",
+        "ATELIER_OFFLINE_CHUNK_DELAY": "0.01",
+        "ATELIER_DB_POOL_SIZE": "4",
+    }
     with running_cluster(
         module_workdir, redis_url=redis_url_with_db(11), daphnes=("daphne-a", "daphne-b"), workers=(), env=env
     ) as cluster:
@@ -74,10 +80,12 @@ def _finish(socket: AgentSocket) -> dict:
 def test_twenty_generations_at_once_complete_on_two_workers_with_every_durable_event(cluster, daphnes, api, clean):
     agents = [ApiClient(daphnes[i % 2].url, api.token).create_agent(QUERY)[0] for i in range(CONCURRENT)]
     sockets = [_start(daphnes[(i + 1) % 2], api, agent_id) for i, agent_id in enumerate(agents)]
-    ran_on = set()
+    ran_on, connections = set(), []
     for agent_id, socket in zip(agents, sockets, strict=True):
         socket.until(lambda f: f["type"] == "file_generating", timeout=GENERATION_TIMEOUT)
         ran_on.add(cluster.lease_pid(agent_id))
+        query = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+        connections.append(cluster.sql(query, (cluster.db_name,))[0][0])
     for socket in sockets:
         _finish(socket)
         socket.close()
@@ -89,6 +97,8 @@ def test_twenty_generations_at_once_complete_on_two_workers_with_every_durable_e
         durable = [(f["seq"], f["type"]) for f in socket.frames if is_durable(f)]
         assert durable == [e for e in cluster.durable_events(agent_id) if e[0] > socket.frames[0]["seq"]]
     assert ApiClient(daphnes[0].url, api.token).files(agents[-1]) == clean.files
+    # Runs give their connection back to the pool while they wait on the model: 4 processes × a pool of 4.
+    assert max(connections) <= 16, f"database connections during the load: {connections}"
 
 
 def test_a_stop_sent_to_one_daphne_reaches_the_run_on_a_worker_within_a_second(cluster, daphnes, api):
