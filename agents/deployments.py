@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from agents import catalog, selectors
 from agents.events import emit
-from agents.models import Agent, AgentStatus, Phase
+from agents.models import Agent, AgentStatus, Phase, Version, VersionKind
 from config.errors import InvalidInput
 from config.ratelimits import enforce
 from previews.models import Deployment, DeploymentStatus
@@ -176,6 +176,11 @@ class BuildLog:
 
 
 def _planned_paths(agent: Agent) -> set[str]:
+    """The files the phases planned, unless the app's files are a restored version: the user chose that
+    tree, so files a later phase wrote and the restore removed are not "not written yet"."""
+    latest_kind = Version.objects.filter(agent=agent).values_list("kind", flat=True).first()
+    if latest_kind == VersionKind.RESTORE:
+        return set()
     return {f["path"] for files in Phase.objects.filter(agent=agent).values_list("files", flat=True) for f in files}
 
 

@@ -22,10 +22,11 @@ def deployment_get_served(*, deployment_id: uuid.UUID | str) -> Deployment | Non
 
 
 def deployment_get_latest_served(*, agent_id: uuid.UUID | str) -> Deployment | None:
-    """The deployment an app's stable origin serves: its newest one that is ready and not expired."""
+    """The deployment an app's stable origin serves: the one deployed last (a reused deployment counts as
+    deployed again, see deployment_prepare) that is ready and not expired."""
     return (
         Deployment.objects.filter(agent_id=agent_id, status=DeploymentStatus.READY, expires_at__gt=timezone.now())
-        .order_by("-created_at")
+        .order_by("-updated_at", "-created_at")
         .first()
     )
 

@@ -53,9 +53,10 @@ def deployment_prepare(
     incomplete = incomplete or bool(missing)
     existing = deployment_get_reusable(agent_id=agent_id, files_digest=digest, backend=backend.name)
     if existing is not None and storage.is_published(existing.id):
-        if (existing.incomplete, existing.missing_files) != (incomplete, missing):
-            existing.incomplete, existing.missing_files = incomplete, missing
-            existing.save(update_fields=["incomplete", "missing_files", "updated_at"])
+        # Saved even when nothing else changed: `updated_at` is when these files were last deployed, and
+        # the app's stable origin serves the deployment deployed last (an undo reuses an older one).
+        existing.incomplete, existing.missing_files = incomplete, missing
+        existing.save(update_fields=["incomplete", "missing_files", "updated_at"])
         return existing, True
     deployment = Deployment.objects.create(
         agent_id=agent_id,

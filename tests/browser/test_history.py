@@ -43,7 +43,6 @@ def test_restore_from_the_history_panel_changes_the_preview_and_undo_brings_it_b
     page.get_by_role("tab", name="Preview").click()
     app = page.frame_locator("#preview-frame")
     expect(app.get_by_role("button", name=re.compile("reset", re.I))).to_be_visible()
-    before = page.locator("#preview-frame").get_attribute("src")
 
     page.get_by_role("tab", name="History").click()
     first = page.locator('#history-list .history-item[data-number="1"]')
@@ -56,7 +55,8 @@ def test_restore_from_the_history_panel_changes_the_preview_and_undo_brings_it_b
     expect(versions(page).first).to_have_class(re.compile(r"\bcurrent\b"))
     page.get_by_role("tab", name="Preview").click()
     expect(page.locator("#preview-status")).to_have_text("Live")
-    expect(page.locator("#preview-frame")).not_to_have_attribute("src", before)
+    # The app keeps its one stable origin across redeploys (so its localStorage survives); the frame
+    # reloads there, and what it shows is the restored version's files.
     expect(app.locator("#new-todo")).to_be_visible()
     expect(app.get_by_role("button", name=re.compile("reset", re.I))).to_have_count(0)
 
