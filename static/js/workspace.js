@@ -27,6 +27,7 @@ const el = {
   spinner: $("#activity-spinner"),
   errorBanner: $("#ws-error"),
   errorText: $("#ws-error-text"),
+  errorSettings: $("#ws-error-settings"),
   problems: $("#ws-problems"),
   problemsTitle: $("#ws-problems-title"),
   problemsList: $("#ws-problems-list"),

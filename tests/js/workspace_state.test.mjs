@@ -215,6 +215,14 @@ test("an error reply marks the pending chat message as not sent and shows the ba
   assert.equal(state.banner, "Too long");
 });
 
+test("a refused key's error links to Settings; other errors do not", () => {
+  const refused = play([open, connected(), { type: "error", error: "Your key was refused.", message: "x", code: "KEY_REFUSED" }]);
+  assert.equal(refused.state.banner, "Your key was refused.");
+  assert.equal(refused.state.bannerSettings, true);
+  const other = play([open, connected(), { type: "error", error: "boom", message: "boom", code: "INTERNAL" }]);
+  assert.equal(other.state.bannerSettings, false);
+});
+
 test("a pipeline error while generating asks for the true state", () => {
   const { commands } = play([open, connected(), { type: "error", error: "boom", message: "boom", code: "X" }]);
   assert.deepEqual(commands, [{ type: "get_state" }]);

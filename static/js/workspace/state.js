@@ -56,6 +56,7 @@ export function initialState({ narrow = false } = {}) {
     // What the page shows about it.
     activity: "Loading the app…",
     banner: null, // the error banner's text, null when there is none
+    bannerSettings: false, // the banner's fix is in Settings (a refused key, no credit, a missing model)
     chatError: null,
     connection: { state: "connecting", reason: "" },
     // What the user chose or asked for.
@@ -513,8 +514,11 @@ function failLocalMessage(out, reason) {
   set(out, { conversation: next, chatError: reason });
 }
 
-function showError(out, message) {
-  set(out, { banner: message });
+// Failures whose fix is a key or a model choice: the banner links to Settings.
+const SETTINGS_CODES = new Set(["KEY_REFUSED", "INSUFFICIENT_QUOTA", "MODEL_NOT_FOUND"]);
+
+function showError(out, message, code = "") {
+  set(out, { banner: message, bannerSettings: SETTINGS_CODES.has(code) });
 }
 
 function rateLimitSentence(error) {
@@ -741,7 +745,7 @@ const HANDLERS = {
     const message = frame.error || frame.message || "Something went wrong.";
     // A reply to one of our commands (the pipeline's durable errors also carry `message`).
     if (frame.message === undefined) failLocalMessage(out, message);
-    showError(out, message);
+    showError(out, message, frame.code);
     set(out, { deployRequested: false });
     // A pipeline failure changes the app's status; ask for the truth rather than guessing from the code.
     if (isActive(out.state)) send(out, { type: "get_state" });

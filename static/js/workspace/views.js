@@ -91,6 +91,7 @@ export function createViews(el, on) {
 
   function banner(state) {
     el.errorText.textContent = state.banner || "";
+    el.errorSettings.hidden = !(state.banner && state.bannerSettings);
     el.errorBanner.hidden = !state.banner;
   }
 
