@@ -46,6 +46,15 @@ def _service_missing(marker: str) -> str | None:
     return None
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests run last, after pytest-django's own ordering. The session's sync Playwright runs an event
+    loop on the main thread from the first browser test on, and every synchronous ORM call after that raises
+    SynchronousOnlyOperation: a browser test that uses the database (and so is ordered among the
+    transactional tests) would otherwise break every test after it."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable: order kept within
+
+
 def pytest_runtest_setup(item):
     """Tests needing a service skip without it on a laptop, and fail without it in CI."""
     for marker in ("redis", "postgres", "browser", "sandbox"):
