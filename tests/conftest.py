@@ -52,7 +52,15 @@ def pytest_collection_modifyitems(items):
     loop on the main thread from the first browser test on, and every synchronous ORM call after that raises
     SynchronousOnlyOperation: a browser test that uses the database (and so is ordered among the
     transactional tests) would otherwise break every test after it."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable: order kept within
+
+    # Browser tests that drive their own Playwright (async, or a sync one they close) run before those using
+    # the session's `browser` fixture, whose loop stays on the main thread to the end.
+    def rank(item) -> int:
+        if item.get_closest_marker("browser") is None:
+            return 0
+        return 2 if "browser" in getattr(item, "fixturenames", ()) else 1
+
+    items.sort(key=rank)  # stable: the order within each rank is kept
 
 
 def pytest_runtest_setup(item):

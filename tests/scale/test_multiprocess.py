@@ -67,7 +67,9 @@ def test_app_created_on_one_daphne_is_generated_by_a_worker_and_streamed_to_anot
 
     # Every durable event reached the socket on B, in order, from a process that is neither A nor B.
     durable = [(f["seq"], f["type"]) for f in frames if is_durable(f)]
-    assert durable == [e for e in cluster.durable_events(clean.agent_id) if e[0] > frames[0]["seq"]]
+    # Up to the last frame read: the socket stops at generation_complete, and the build summary follows it.
+    first, last = frames[0]["seq"], frames[-1]["seq"]
+    assert durable == [e for e in cluster.durable_events(clean.agent_id) if first < e[0] <= last]
     ran_on = cluster.sql(
         "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
         "WHERE args_kwargs -> 'kwargs' ->> 'agent_id' = %s ORDER BY enqueued_at",
@@ -125,11 +127,11 @@ def test_run_of_a_killed_worker_resumes_on_a_new_one_with_no_file_lost_or_repeat
     # The reconnecting socket replays exactly the durable events after its seq, then the live tail.
     events = cluster.durable_events(agent_id)
     replayed_and_live = [(f["seq"], f["type"]) for f in late.frames if is_durable(f)]
-    assert replayed_and_live == [e for e in events if e[0] > last_durable_seen]
+    assert replayed_and_live == [e for e in events if last_durable_seen < e[0] <= late.frames[-1]["seq"]]
     # The live socket saw every durable event, except at most one committed by the victim whose broadcast the
     # SIGKILL cut off (the layer is at-most-once; replay covers it).
     seen = {(f["seq"], f["type"]) for f in live.frames if is_durable(f)}
-    after_connect = [e for e in events if e[0] > live.frames[0]["seq"]]
+    after_connect = [e for e in events if live.frames[0]["seq"] < e[0] <= live.frames[-1]["seq"]]
     assert [e for e in after_connect if e not in seen and e[0] > last_seq_before] == []
 
     tasks = cluster.sql(
